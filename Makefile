@@ -1,0 +1,90 @@
+# drainwatch - see README.md. `make run` and `make test` install missing
+# build dependencies themselves (scripts/deps.sh).
+
+PROG	= drainwatch
+BUILD	?= build
+PREFIX	?= /usr/local
+PKGS	= libpcre2-8 yaml-0.1 libcjson libcurl libmicrohttpd libhs
+TESTPKGS = cmocka
+
+SRCS	:= $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c))
+OBJS	:= $(SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS := $(wildcard tests/test_*.c)
+TESTS	:= $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+TOOLS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+WARN	= -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith \
+	  -Wstrict-prototypes -Wmissing-prototypes -Wmissing-declarations \
+	  -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN	+= -Werror
+endif
+CFLAGS	?= -O2 -g
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -Isrc $(PKG_CFLAGS) \
+	  $(CFLAGS) $(SAN)
+LDLIBS	= $(PKG_LIBS) -lm -lpthread
+ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -fno-sanitize-recover=undefined
+
+.PHONY: all deps-quiet deps run test unit e2e asan bench lint clean install fuzz
+
+all: deps-quiet $(BUILD)/$(PROG) $(PROG)
+
+$(PROG): $(BUILD)/$(PROG)
+	@ln -sf $(BUILD)/$(PROG) $(PROG)
+
+deps-quiet:
+	@scripts/deps.sh --quiet
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/$(PROG): $(OBJS) $(BUILD)/src/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) \
+	    -Itests -o $@ $< $(OBJS) $(LDLIBS) \
+	    $(shell pkg-config --libs $(TESTPKGS)) \
+	    $(shell sed -n 's/^.*TEST_LDFLAGS: *//p' $<)
+
+$(BUILD)/bench/%: bench/%.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+
+run: all
+	./$(BUILD)/$(PROG) -c agent.yaml
+
+# Unit tests, end-to-end tests, then the same under ASan + UBSan.
+test: deps-quiet
+	$(MAKE) --no-print-directory unit e2e
+	$(MAKE) --no-print-directory BUILD=build-asan SAN="$(ASAN)" \
+	    CFLAGS="-O1 -g" unit e2e
+
+unit: $(BUILD)/$(PROG) $(TESTS) $(TOOLS)
+	@tests/run-unit.sh $(BUILD)
+
+e2e: $(BUILD)/$(PROG) $(TOOLS)
+	@tests/run-e2e.sh $(BUILD)
+
+asan:
+	$(MAKE) --no-print-directory BUILD=build-asan SAN="$(ASAN)" \
+	    CFLAGS="-O1 -g" unit e2e
+
+bench: all $(TOOLS)
+	@bench/run.sh $(BUILD)
+
+lint:
+	@scripts/lint.sh
+
+clean:
+	rm -rf build build-asan build-fuzz $(PROG)
+
+-include $(OBJS:.o=.d) $(BUILD)/src/main.d
