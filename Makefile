@@ -41,23 +41,31 @@ deps-quiet:
 deps:
 	@scripts/deps.sh
 
-$(BUILD)/$(PROG): $(OBJS) $(BUILD)/src/main.o
+# Tests and tools link against this archive, so each pulls in only the
+# modules it uses.
+LIB	= $(BUILD)/libdrainwatch.a
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/$(PROG): $(BUILD)/src/main.o $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(OBJS)
+$(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) \
-	    -Itests -o $@ $< $(OBJS) $(LDLIBS) \
+	    -Itests -o $@ $< $(LIB) $(LDLIBS) \
 	    $(shell pkg-config --libs $(TESTPKGS)) \
 	    $(shell sed -n 's/^.*TEST_LDFLAGS: *//p' $<)
 
-$(BUILD)/bench/%: bench/%.c $(OBJS)
+$(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 run: all
 	./$(BUILD)/$(PROG) -c agent.yaml

@@ -1,18 +1,535 @@
 /*
- * main.c - command line: flags and subcommands; wiring only.
+ * main.c - the command line: flags, subcommands, the event loop.
+ * Wiring only: every stage lives in its own module.
+ *
+ *   drainwatch [run] [-c agent.yaml] [--listen HOST:PORT] [--dry-run]
+ *   drainwatch check [-c agent.yaml]
+ *   drainwatch test [RULE_FILE|DIR...]
+ *   drainwatch replay [-c agent.yaml] [--send] FILE...
+ *
+ * The only mutable globals are the signal flags below.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
-#include "dw.h"
+#include "alert/alert.h"
+#include "config.h"
+#include "core/diag.h"
+#include "core/log.h"
+#include "match/rules.h"
+#include "pipeline.h"
+#include "ruletest.h"
+#include "sink/sink.h"
+#include "source/source_stdin.h"
+
+/* How often the live loop wakes without input, in ms: timers, the
+ * event clock, multi-line timeouts. */
+#define LOOP_TICK_MS	200
+
+/* Exit codes (documented in README.md and --help). */
+#define EXIT_OK		0
+#define EXIT_FAILED	1	/* check/test failed, alerts not delivered */
+#define EXIT_USAGE	2	/* bad usage or configuration */
+
+static volatile sig_atomic_t	 got_stop;
+static volatile sig_atomic_t	 got_hup;
+
+struct opts {
+	const char	*config;
+	const char	*listen;
+	int		 dry_run;
+	int		 send;
+	int		 verbose;
+	int		 nargs;
+	char		**args;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+"usage: drainwatch [run] [-c agent.yaml] [--listen HOST:PORT] [--dry-run]\n"
+"       drainwatch check [-c agent.yaml]\n"
+"       drainwatch test [RULE_FILE|DIR...]\n"
+"       drainwatch replay [-c agent.yaml] [--send] [--dry-run] FILE...\n"
+"\n"
+"  run      run the agent: rules on stdin (when it is a pipe or file)\n"
+"           and on the drain endpoint, alerts to the configured sinks\n"
+"  check    load the configuration and every rule file, report every\n"
+"           problem as file:line:col, print \"configuration OK\"\n"
+"  test     run the tests written inside rule files\n"
+"  replay   run the rules over saved logs in event time; print the alerts\n"
+"           that would have fired as JSON lines, a summary on stderr\n"
+"\n"
+"  -c, --config FILE   configuration (default ./agent.yaml, then\n"
+"                      /etc/drainwatch/agent.yaml, then built-in)\n"
+"  --listen HOST:PORT  drain endpoint address (overrides config, $PORT)\n"
+"  --send              replay: deliver through the configured sinks\n"
+"  --dry-run           print the payloads sinks would post, post nothing\n"
+"  -v, --verbose       debug logging\n"
+"  -h, --help          this text;  -V, --version  the version\n"
+"\n"
+"exit status: 0 ok; 1 check or test failed, or notifications could not\n"
+"be delivered; 2 usage or configuration error\n");
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_stop = 1;
+}
+
+static dw_ms
+wall_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (dw_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Everything a running agent or replay holds. */
+struct agent {
+	struct dw_config	 cfg;
+	struct rules		*rules;
+	struct sink_set		*sinks;
+	struct pipeline		*pl;
+	int			 replay;
+	int			 print_json;	/* replay prints JSON itself */
+};
+
+static void
+agent_on_alert(void *arg, const struct alert_event *ev)
+{
+	struct agent	*a = arg;
+
+	if (a->print_json) {
+		cJSON	*j = alert_event_to_json(ev);
+		char	*s = j != NULL ? cJSON_PrintUnformatted(j) : NULL;
+
+		if (s != NULL) {
+			fputs(s, stdout);
+			fputc('\n', stdout);
+			fflush(stdout);
+		}
+		free(s);
+		cJSON_Delete(j);
+	}
+	if (a->sinks != NULL)
+		sink_set_emit(a->sinks, ev);
+}
+
+static void
+agent_feed(void *arg, const char *lines, size_t len)
+{
+	struct agent	*a = arg;
+
+	pipeline_feed(a->pl, lines, len, DW_STR_NULL,
+	    a->replay ? DW_MS_NONE : wall_ms());
+}
+
+/* Load config, rules and sinks. Returns the number of errors. */
+static int
+agent_load(struct agent *a, const struct opts *o, int replay, struct diag *dg)
+{
+	struct sink_set_conf	sc;
+	struct pipeline_conf	pc;
+
+	memset(a, 0, sizeof(*a));
+	a->replay = replay;
+	config_load(&a->cfg, o->config, dg);
+	if (dg->nerrors > 0)
+		return dg->nerrors;
+	log_init(stderr, o->verbose ? LOG_LVL_DEBUG : a->cfg.log_level,
+	    a->cfg.log_format);
+	a->rules = rules_new();
+	if (a->rules == NULL)
+		return ++dg->nerrors;
+	rules_load_paths(a->rules, (const char *const *)a->cfg.rule_paths,
+	    a->cfg.nrule_paths, dg);
+	if (dg->nerrors == 0 && rules_finish(a->rules, dg) == -1)
+		return dg->nerrors > 0 ? dg->nerrors : ++dg->nerrors;
+	memset(&sc, 0, sizeof(sc));
+	sc.dry_run = o->dry_run;
+	sc.send = !replay || o->send;
+	sc.skip_console = replay;
+	sc.state_dir = a->cfg.state_dir;
+	a->sinks = sink_set_new(a->cfg.sinks, a->cfg.routes, a->cfg.file, &sc,
+	    dg);
+	if (a->sinks == NULL && dg->nerrors == 0)
+		dg->nerrors++;
+	if (dg->nerrors > 0)
+		return dg->nerrors;
+	memset(&pc, 0, sizeof(pc));
+	pc.parse.pg_prefix = a->cfg.has_pg_prefix ? &a->cfg.pg_prefix : NULL;
+	pc.parse.default_tz_min = a->cfg.tz_min;
+	pc.assemble_slots = (int)a->cfg.multiline_slots;
+	pc.assemble_max_bytes = a->cfg.multiline_max_bytes;
+	pc.assemble_timeout = a->cfg.multiline_timeout;
+	pc.lateness = a->cfg.lateness;
+	pc.keys_per_rule = (int)a->cfg.keys_per_rule;
+	pc.repeat_interval = a->cfg.repeat_interval;
+	pc.replay = replay;
+	pc.on_alert = agent_on_alert;
+	pc.on_alert_arg = a;
+	a->pl = pipeline_new(a->rules, &pc);
+	if (a->pl == NULL)
+		return ++dg->nerrors;
+	return 0;
+}
+
+static void
+agent_free(struct agent *a)
+{
+	pipeline_free(a->pl);
+	sink_set_free(a->sinks);
+	rules_free(a->rules);
+	config_free(&a->cfg);
+}
+
+/* Deliver what is pending within the shutdown deadline. */
+static int
+agent_drain(struct agent *a)
+{
+	int	left;
+
+	if (a->sinks == NULL)
+		return 0;
+	left = sink_set_drain(a->sinks, wall_ms() + a->cfg.shutdown_timeout);
+	if (left > 0)
+		log_warnx("%d notification(s) not delivered before the "
+		    "shutdown deadline; kept in the outbox", left);
+	return left;
+}
+
+static int
+cmd_check(const struct opts *o)
+{
+	struct agent	a;
+	struct diag	dg;
+	int		nfiles = 0;
+
+	diag_init(&dg, stderr);
+	agent_load(&a, o, 1, &dg);
+	if (dg.nerrors > 0) {
+		fprintf(stderr, "drainwatch: %d error%s, configuration not "
+		    "usable\n", dg.nerrors, dg.nerrors == 1 ? "" : "s");
+		agent_free(&a);
+		return EXIT_FAILED;
+	}
+	for (int i = 0; i < a.rules->n; i++)
+		if (i == 0 || strcmp(a.rules->v[i]->file,
+		    a.rules->v[i - 1]->file) != 0)
+			nfiles++;
+	printf("configuration OK: %s, %d rule%s from %d file%s, %d sink%s\n",
+	    a.cfg.file, a.rules->n, a.rules->n == 1 ? "" : "s", nfiles,
+	    nfiles == 1 ? "" : "s", sink_set_count(a.sinks),
+	    sink_set_count(a.sinks) == 1 ? "" : "s");
+	agent_free(&a);
+	return EXIT_OK;
+}
+
+static int
+cmd_test(const struct opts *o)
+{
+	struct dw_config	cfg;
+	struct ruletest_totals	tot = { 0, 0, 0 };
+	struct diag		dg;
+	const char *const	*paths;
+	int			npaths, i, rc = EXIT_OK;
+
+	diag_init(&dg, stderr);
+	config_load(&cfg, o->config, &dg);
+	if (dg.nerrors > 0) {
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (o->nargs > 0) {
+		paths = (const char *const *)o->args;
+		npaths = o->nargs;
+	} else {
+		paths = (const char *const *)cfg.rule_paths;
+		npaths = cfg.nrule_paths;
+	}
+	for (i = 0; i < npaths; i++) {
+		struct stat	 st;
+		char		 pat[4096];
+		glob_t		 g;
+		size_t		 k;
+
+		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(pat, sizeof(pat), "%s/*.yaml", paths[i]);
+		else
+			snprintf(pat, sizeof(pat), "%s", paths[i]);
+		if (glob(pat, 0, NULL, &g) != 0) {
+			if (o->nargs > 0) {
+				fprintf(stderr, "FAIL %s: no such rule file\n",
+				    paths[i]);
+				tot.failed++;
+			}
+			continue;
+		}
+		for (k = 0; k < g.gl_pathc; k++)
+			if (ruletest_run_file(g.gl_pathv[k], &cfg, stdout,
+			    &tot) == -1)
+				tot.failed++;
+		globfree(&g);
+	}
+	printf("%d passed, %d failed\n", tot.passed, tot.failed);
+	if (tot.failed > 0)
+		rc = EXIT_FAILED;
+	config_free(&cfg);
+	return rc;
+}
+
+static void
+print_summary(struct agent *a, double secs)
+{
+	const struct pipeline_stats	*st = pipeline_stats(a->pl);
+	const struct alert_stats	*as = alert_engine_stats(
+	    pipeline_alerts(a->pl));
+	int				 i;
+
+	fprintf(stderr, "%-40s %10s %8s %8s\n", "rule", "matches", "fired",
+	    "resolved");
+	for (i = 0; i < a->rules->n; i++) {
+		const struct rule	*r = a->rules->v[i];
+
+		if (r->matches == 0 && r->alerts_fired == 0)
+			continue;
+		fprintf(stderr, "%-40s %10llu %8llu %8llu\n", r->name,
+		    (unsigned long long)r->matches,
+		    (unsigned long long)r->alerts_fired,
+		    (unsigned long long)r->alerts_resolved);
+	}
+	fprintf(stderr, "%llu lines (%llu parsed, %llu records), %.1f MB in "
+	    "%.3f s: %.0f lines/s, %.1f MB/s; %llu alerts fired, %llu "
+	    "resolved, %llu still firing; %llu late, %llu truncated\n",
+	    (unsigned long long)st->lines,
+	    (unsigned long long)st->candidates,
+	    (unsigned long long)st->records, (double)st->bytes / 1e6, secs,
+	    secs > 0 ? (double)st->lines / secs : 0,
+	    secs > 0 ? (double)st->bytes / 1e6 / secs : 0,
+	    (unsigned long long)as->fired, (unsigned long long)as->resolved,
+	    (unsigned long long)as->firing,
+	    (unsigned long long)(st->late_dropped + as->late),
+	    (unsigned long long)st->lines_truncated);
+}
+
+static int
+cmd_replay(const struct opts *o)
+{
+	struct agent	 a;
+	struct diag	 dg;
+	struct timespec	 t0, t1;
+	int		 i, rc = EXIT_OK;
+
+	if (o->nargs == 0) {
+		fprintf(stderr, "drainwatch replay: which log files? "
+		    "(\"-\" for stdin)\n");
+		return EXIT_USAGE;
+	}
+	diag_init(&dg, stderr);
+	if (agent_load(&a, o, 1, &dg) > 0) {
+		agent_free(&a);
+		return EXIT_USAGE;
+	}
+	a.print_json = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < o->nargs; i++) {
+		struct source_fd	*src;
+		int			 fd;
+		ssize_t			 n;
+
+		fd = strcmp(o->args[i], "-") == 0 ? 0 :
+		    open(o->args[i], O_RDONLY);
+		if (fd == -1) {
+			log_warn("%s", o->args[i]);
+			rc = EXIT_USAGE;
+			continue;
+		}
+		src = source_fd_new(fd, SOURCE_FD_BUF_BYTES);
+		if (src == NULL)
+			fatalx("out of memory");
+		while ((n = source_fd_read(src, agent_feed, &a)) != 0) {
+			if (n < 0 && errno != EINTR) {
+				log_warn("%s", o->args[i]);
+				rc = EXIT_USAGE;
+				break;
+			}
+		}
+		source_fd_free(src);
+		if (fd != 0)
+			close(fd);
+	}
+	pipeline_finish(a.pl);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_summary(&a, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (o->send && agent_drain(&a) > 0)
+		rc = EXIT_FAILED;
+	agent_free(&a);
+	return rc;
+}
+
+static int
+stdin_wanted(enum stdin_mode m)
+{
+	struct stat	st;
+
+	if (m == STDIN_OFF)
+		return 0;
+	if (m == STDIN_ON)
+		return 1;
+	if (isatty(0) || fstat(0, &st) == -1)
+		return 0;
+	return S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode) ||
+	    S_ISSOCK(st.st_mode);
+}
+
+static int
+cmd_run(const struct opts *o)
+{
+	struct agent		 a;
+	struct diag		 dg;
+	struct source_fd	*in = NULL;
+	struct sigaction	 sa;
+	int			 rc = EXIT_OK;
+
+	diag_init(&dg, stderr);
+	if (agent_load(&a, o, 0, &dg) > 0) {
+		fprintf(stderr, "drainwatch: %d error%s, not starting\n",
+		    dg.nerrors, dg.nerrors == 1 ? "" : "s");
+		agent_free(&a);
+		return EXIT_USAGE;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (stdin_wanted(a.cfg.stdin_mode)) {
+		in = source_fd_new(0, SOURCE_FD_BUF_BYTES);
+		if (in == NULL)
+			fatalx("out of memory");
+	}
+	log_info("drainwatch %s started: config %s, %d rules, %d sinks, "
+	    "stdin %s", DW_VERSION, a.cfg.file, a.rules->n,
+	    sink_set_count(a.sinks), in != NULL ? "on" : "off");
+	if (in == NULL) {
+		log_warnx("no source to read: stdin is not a pipe or file "
+		    "(try: heroku logs --tail | drainwatch)");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	while (!got_stop) {
+		struct pollfd	pfd = { 0, POLLIN, 0 };
+		int		n;
+
+		n = poll(&pfd, 1, LOOP_TICK_MS);
+		if (n > 0) {
+			ssize_t	r = source_fd_read(in, agent_feed, &a);
+
+			if (r == 0)
+				break;		/* EOF */
+			if (r < 0 && errno != EINTR && errno != EAGAIN) {
+				log_warn("stdin");
+				break;
+			}
+		}
+		pipeline_tick(a.pl, wall_ms());
+	}
+	pipeline_finish(a.pl);
+	log_info("input ended: %llu lines, %llu alerts fired",
+	    (unsigned long long)pipeline_stats(a.pl)->lines,
+	    (unsigned long long)alert_engine_stats(
+	    pipeline_alerts(a.pl))->fired);
+	if (agent_drain(&a) > 0)
+		rc = EXIT_FAILED;
+out:
+	source_fd_free(in);
+	agent_free(&a);
+	return rc;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("drainwatch %s\n", DW_VERSION);
-		return 0;
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "send", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts	 o;
+	const char	*cmd = "run";
+	int		 ch;
+
+	memset(&o, 0, sizeof(o));
+	if (argc > 1 && argv[1][0] != '-') {
+		cmd = argv[1];
+		argv++;
+		argc--;
 	}
-	fprintf(stderr, "drainwatch: not yet wired\n");
-	return 2;
+	while ((ch = getopt_long(argc, argv, "c:vhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 'n':
+			o.dry_run = 1;
+			break;
+		case 's':
+			o.send = 1;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("drainwatch %s\n", DW_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	o.nargs = argc - optind;
+	o.args = argv + optind;
+	log_init(stderr, o.verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+	    LOG_FMT_LOGFMT);
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(&o);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(&o);
+	if (strcmp(cmd, "test") == 0)
+		return cmd_test(&o);
+	if (strcmp(cmd, "replay") == 0)
+		return cmd_replay(&o);
+	fprintf(stderr, "drainwatch: unknown command \"%s\"\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
 }

@@ -37,6 +37,7 @@ struct pipeline_conf {
 	dw_ms			 assemble_timeout;
 	dw_ms			 lateness;	/* out-of-order tolerance */
 	dw_ms			 repeat_interval; /* 0 = no reminders */
+	int			 keys_per_rule;
 	int			 replay;	/* clock only from events */
 	pipeline_alert_fn	 on_alert;
 	void			*on_alert_arg;
@@ -50,14 +51,15 @@ struct pipeline_stats {
 	uint64_t	lines_truncated; /* cut at DW_LINE_MAX_BYTES */
 	uint64_t	candidates;	/* lines parsed (prefilter hit) */
 	uint64_t	records;	/* records matched against rules */
+	uint64_t	matches;	/* rule matches counted */
 	uint64_t	parse_errors[PARSE_RC_COUNT];
 	uint64_t	late_dropped;	/* older than lateness */
 	uint64_t	no_timestamp;	/* arrival time used */
-	uint64_t	upstream_dropped; /* logplex L10 messages seen */
 };
 
-/* rules is borrowed and must outlive the pipeline. */
+/* rules is borrowed and must outlive the pipeline. NULL on failure. */
 struct pipeline	*pipeline_new(struct rules *, const struct pipeline_conf *);
+struct alert_engine *pipeline_alerts(const struct pipeline *);
 void		 pipeline_free(struct pipeline *);
 
 /*

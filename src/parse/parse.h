@@ -121,6 +121,10 @@ struct parse_conf {
 	const struct pg_prefix	*pg_prefix;	/* NULL = heuristics */
 	int			 default_tz_min; /* offset for zone-less
 						   stamps, minutes east */
+	dw_ms			 year_ref_ms;	/* RFC 3164 stamps carry no
+						   year: the year putting the
+						   stamp nearest this time is
+						   used; 0 = the wall clock */
 };
 
 /*
@@ -150,9 +154,11 @@ size_t		 parse_timestamp(struct dw_str s, dw_ms *ms, int default_tz_min);
  * parsing them. That is only sound if every line parse_line() would
  * classify as part of a multi-line PostgreSQL record contains one of
  * these markers (or starts with a TAB). The parsers guarantee it.
+ * PostgreSQL labels DEBUG1..DEBUG5 all as "DEBUG" (elog.c
+ * error_severity()), hence the optional digit.
  */
 #define PARSE_PG_MARK_RE \
-	"(?:DEBUG[1-5]|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT|" \
+	"(?:DEBUG[1-5]?|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT|" \
 	"QUERY|CONTEXT|LOCATION|STATEMENT):  "
 #define PARSE_CHUNK_MARK_RE	"\\[[0-9]+-[0-9]+\\]"
 

@@ -22,10 +22,14 @@
 #define ROUTES_MAX	64
 
 struct sink;
+struct sink_set_conf;
+struct delivery;
 
 struct sink_ops {
 	const char	*type;		/* as written in agent.yaml */
-	/* Read the sink's own keys (name and type are already read). */
+	/* Read the sink's own keys (name and type are already read).
+	 * 0, -1 on error, or 1: optional sink whose secret is unset,
+	 * skipped (routes may still name it). */
 	int		(*open)(struct sink *, const struct ynode *conf,
 			    const char *file, struct diag *);
 	/* Take one event; must not block. 0, or -1 if it was refused
@@ -43,6 +47,8 @@ struct sink {
 	void			*impl;		/* the type's own state */
 	uint64_t		 emitted;
 	uint64_t		 refused;
+	const struct sink_set_conf *conf;	/* the set's options */
+	struct delivery		*dlv;		/* the set's engine */
 };
 
 struct sink_set;
@@ -50,7 +56,10 @@ struct sink_set;
 /* Global options of the sink set (agent.yaml top level). */
 struct sink_set_conf {
 	int		 dry_run;	/* network sinks print payloads */
-	int		 send;		/* 0 in replay unless --send */
+	int		 send;		/* 0: network sinks do not post (replay
+					   without --send) */
+	int		 skip_console;	/* console sinks stay silent (replay
+					   prints its own JSON lines) */
 	const char	*state_dir;	/* outbox and alert state */
 };
 
@@ -66,6 +75,13 @@ void		 sink_set_emit(struct sink_set *, const struct alert_event *);
 int		 sink_set_drain(struct sink_set *, dw_ms deadline);
 int		 sink_set_count(const struct sink_set *);
 const struct sink *sink_set_get(const struct sink_set *, int i);
+
+/* Prometheus text of every sink's counters (notifications by sink and
+ * outcome, requests, retries, queue depth, oldest pending age) into
+ * buf; whole lines only, NUL-terminated. Returns the bytes written. */
+size_t		 sink_set_metrics(const struct sink_set *, char *buf, size_t n);
+/* One line per sink: delivered, failed, pending... (end of replay). */
+void		 sink_set_report(const struct sink_set *, FILE *);
 
 /* Registry lookup by type name. */
 const struct sink_ops	*sink_ops_find(const char *type);

@@ -1,0 +1,314 @@
+/*
+ * pipeline.c - the order of the stages, see pipeline.h.
+ *
+ * Hot path: pipeline_feed() runs one Vectorscan scan over a whole
+ * block of lines, then walks the lines with memchr. A line no pattern
+ * or PostgreSQL marker hit, and that does not start with a TAB, cannot
+ * match any rule nor belong to a multi-line record: it is counted and
+ * skipped without being parsed. The others are parsed, put together
+ * by the assembler, scanned again on their own text to learn which
+ * rules may match, and only those run PCRE2.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert/alert.h"
+#include "match/match.h"
+#include "match/prefilter.h"
+#include "match/rules.h"
+#include "parse/assemble.h"
+#include "pipeline.h"
+
+struct pipeline {
+	struct rules		*rules;
+	struct pipeline_conf	 conf;
+	struct assembler	*asm_;
+	struct alert_engine	*alerts;
+	struct pipeline_stats	 st;
+	uint32_t		*hit_ends;	/* PREFILTER_HITS_MAX */
+	int			*cands;		/* RULES_MAX */
+
+	/* the current line, to tell pass-through records from joined */
+	const char		*cur_line;
+	struct dw_str		 cur_app;
+	dw_ms			 cur_arrival;
+
+	int			 prev_slow;	/* last line was parsed */
+
+	/* event clock */
+	dw_ms			 clock;		/* DW_MS_NONE until a match */
+	dw_ms			 last_match_wall; /* live: wall time of it */
+};
+
+struct pipeline *
+pipeline_new(struct rules *rules, const struct pipeline_conf *conf)
+{
+	struct pipeline		*pl;
+	struct assemble_conf	 ac;
+	struct alert_conf	 alc;
+
+	pl = calloc(1, sizeof(*pl));
+	if (pl == NULL)
+		return NULL;
+	pl->rules = rules;
+	pl->conf = *conf;
+	pl->clock = DW_MS_NONE;
+	pl->last_match_wall = DW_MS_NONE;
+	ac.slots = conf->assemble_slots > 0 ? conf->assemble_slots :
+	    ASSEMBLE_SLOTS_DEFAULT;
+	ac.max_bytes = conf->assemble_max_bytes > 0 ?
+	    conf->assemble_max_bytes : ASSEMBLE_MAX_BYTES_DEFAULT;
+	ac.timeout_ms = conf->assemble_timeout > 0 ? conf->assemble_timeout :
+	    ASSEMBLE_TIMEOUT_MS_DEFAULT;
+	alc.keys_per_rule = conf->keys_per_rule;
+	alc.repeat_default = conf->repeat_interval;
+	alc.emit = conf->on_alert;
+	alc.emit_arg = conf->on_alert_arg;
+	pl->asm_ = assemble_new(&ac);
+	pl->alerts = alert_engine_new(rules, &alc);
+	pl->hit_ends = calloc(PREFILTER_HITS_MAX, sizeof(*pl->hit_ends));
+	pl->cands = calloc(RULES_MAX, sizeof(*pl->cands));
+	if (pl->asm_ == NULL || pl->alerts == NULL || pl->hit_ends == NULL ||
+	    pl->cands == NULL || rules->pf == NULL) {
+		pipeline_free(pl);
+		return NULL;
+	}
+	return pl;
+}
+
+void
+pipeline_free(struct pipeline *pl)
+{
+	if (pl == NULL)
+		return;
+	assemble_free(pl->asm_);
+	alert_engine_free(pl->alerts);
+	free(pl->hit_ends);
+	free(pl->cands);
+	free(pl);
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Which rules may match rec: scan its own text with the prefilter. */
+static int
+record_candidates(struct pipeline *pl, const struct log_record *rec)
+{
+	struct prefilter	*pf = pl->rules->pf;
+	int			 n, single = rec->line.p == pl->cur_line;
+
+	if (single || pl->rules->any_match_line) {
+		/* A single line holds its message: scanning the line is a
+		 * superset for rules on either. */
+		n = prefilter_scan_text(pf, rec->line.p, rec->line.len,
+		    pl->cands, 0);
+		if (!single)
+			n = prefilter_scan_text(pf, rec->message.p,
+			    rec->message.len, pl->cands, n);
+	} else
+		n = prefilter_scan_text(pf, rec->message.p, rec->message.len,
+		    pl->cands, 0);
+	if (n > 1)
+		qsort(pl->cands, (size_t)n, sizeof(int), cmp_int);
+	return n;
+}
+
+/* Move the event clock to t (never backwards) and run due timers. */
+static void
+clock_advance(struct pipeline *pl, dw_ms t)
+{
+	if (pl->clock != DW_MS_NONE && t <= pl->clock)
+		return;
+	pl->clock = t;
+	alert_advance(pl->alerts, t);
+}
+
+/* One complete record from the assembler: match it against rules. */
+static void
+on_record(void *arg, const struct log_record *rec)
+{
+	struct pipeline		*pl = arg;
+	struct match_result	 res;
+	dw_ms			 ts;
+	int			 i, n;
+
+	pl->st.records++;
+	n = record_candidates(pl, rec);
+	if (n == 0)
+		return;
+	ts = rec->ts;
+	if (ts == DW_MS_NONE) {
+		pl->st.no_timestamp++;
+		ts = pl->cur_arrival != DW_MS_NONE ? pl->cur_arrival :
+		    pl->clock != DW_MS_NONE ? pl->clock : 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct rule	*r = pl->rules->v[pl->cands[i]];
+
+		if (match_rule(r, rec, &res) != MATCH_YES)
+			continue;
+		if (pl->clock != DW_MS_NONE &&
+		    ts < pl->clock - pl->conf.lateness) {
+			pl->st.late_dropped++;
+			continue;
+		}
+		r->matches++;
+		pl->st.matches++;
+		if (pl->conf.on_match != NULL)
+			pl->conf.on_match(pl->conf.on_match_arg, r->index, rec,
+			    ts);
+		clock_advance(pl, ts);
+		if (!pl->conf.replay)
+			pl->last_match_wall = pl->cur_arrival;
+		alert_observe(pl->alerts, r, res.values, res.value, ts,
+		    rec->line);
+	}
+}
+
+/* Parse one line that may matter and hand it to the assembler. */
+static void
+line_slow(struct pipeline *pl, const char *p, size_t len)
+{
+	struct log_record	rec;
+	enum parse_rc		rc;
+
+	pl->st.candidates++;
+	if (len > DW_LINE_MAX_BYTES) {
+		len = DW_LINE_MAX_BYTES;
+		pl->st.lines_truncated++;
+	}
+	pl->cur_line = p;
+	rc = parse_line(&rec, dw_str_make(p, len), &pl->conf.parse);
+	if (rc != PARSE_OK)
+		pl->st.parse_errors[rc]++;
+	rec.app = pl->cur_app;
+	assemble_push(pl->asm_, &rec, pl->cur_arrival, on_record, pl);
+	pl->cur_line = NULL;
+}
+
+/* Length of the first block of at most PIPELINE_BLOCK_MAX bytes that
+ * ends after a LF (or the whole buffer). */
+static size_t
+block_len(const char *buf, size_t len)
+{
+	const char	*nl;
+
+	if (len <= PIPELINE_BLOCK_MAX)
+		return len;
+	nl = memrchr(buf, '\n', PIPELINE_BLOCK_MAX);
+	if (nl != NULL)
+		return (size_t)(nl - buf) + 1;
+	nl = memchr(buf + PIPELINE_BLOCK_MAX, '\n', len - PIPELINE_BLOCK_MAX);
+	return nl != NULL ? (size_t)(nl - buf) + 1 : len;
+}
+
+static void
+feed_block(struct pipeline *pl, const char *blk, size_t len)
+{
+	const char	*p = blk, *end = blk + len;
+	size_t		 nhits, h = 0, all_from;
+
+	nhits = prefilter_scan_block(pl->rules->pf, blk, len, pl->hit_ends,
+	    PREFILTER_HITS_MAX, &all_from);
+	while (p < end) {
+		const char	*nl = memchr(p, '\n', (size_t)(end - p));
+		const char	*le = nl != NULL ? nl : end;
+		size_t		 ls_off = (size_t)(p - blk);
+		size_t		 le_off = (size_t)(le - blk);
+		size_t		 n = (size_t)(le - p);
+		int		 hit;
+
+		pl->st.lines++;
+		/* A hit belongs to the line holding its last byte. */
+		while (h < nhits && pl->hit_ends[h] <= ls_off)
+			h++;
+		hit = (h < nhits && pl->hit_ends[h] <= le_off + 1) ||
+		    all_from <= le_off || (n > 0 && *p == '\t');
+		if (hit) {
+			if (n > 0 && p[n - 1] == '\r')
+				n--;
+			line_slow(pl, p, n);
+			pl->prev_slow = 1;
+		} else if (pl->prev_slow) {
+			assemble_inert(pl->asm_, on_record, pl);
+			pl->prev_slow = 0;
+		}
+		p = le + 1;
+	}
+}
+
+void
+pipeline_feed(struct pipeline *pl, const char *buf, size_t len,
+    struct dw_str app, dw_ms arrival)
+{
+	pl->st.bytes += len;
+	pl->cur_app = app;
+	pl->cur_arrival = arrival;
+	while (len > 0) {
+		size_t	n = block_len(buf, len);
+
+		feed_block(pl, buf, n);
+		buf += n;
+		len -= n;
+	}
+}
+
+void
+pipeline_feed_line(struct pipeline *pl, struct dw_str line, struct dw_str app,
+    dw_ms arrival)
+{
+	pipeline_feed(pl, line.p, line.len, app, arrival);
+}
+
+void
+pipeline_tick(struct pipeline *pl, dw_ms wall_now)
+{
+	pl->cur_arrival = wall_now;
+	assemble_expire(pl->asm_, wall_now, on_record, pl);
+	if (pl->conf.replay || pl->clock == DW_MS_NONE ||
+	    pl->last_match_wall == DW_MS_NONE)
+		return;
+	/* Between matches the event clock runs at wall-clock speed. */
+	clock_advance(pl, pl->clock + (wall_now - pl->last_match_wall));
+	pl->last_match_wall = wall_now;
+}
+
+void
+pipeline_advance(struct pipeline *pl, dw_ms t)
+{
+	clock_advance(pl, t);
+}
+
+void
+pipeline_finish(struct pipeline *pl)
+{
+	assemble_flush(pl->asm_, on_record, pl);
+}
+
+dw_ms
+pipeline_now(const struct pipeline *pl)
+{
+	return pl->clock;
+}
+
+const struct pipeline_stats *
+pipeline_stats(const struct pipeline *pl)
+{
+	return &pl->st;
+}
+
+struct rules *
+pipeline_rules(const struct pipeline *pl)
+{
+	return pl->rules;
+}
+
+struct alert_engine *
+pipeline_alerts(const struct pipeline *pl)
+{
+	return pl->alerts;
+}
