@@ -1056,7 +1056,8 @@ emit_django_operr(struct gen *g)
 	line_end(g, K_TRACEBACK);
 	tick_small(g);
 	line_begin(g, "app", "web", dyno);
-	put_s(g, "django.db.utils.OperationalError: connection to server at \"");
+	put_s(g, "django.db.utils.OperationalError: connection to server "
+	    "at \"");
 	put_s(g, pg_host);
 	put_s(g, "\" (");
 	put_s(g, pg_ip);
@@ -1131,7 +1132,8 @@ pick_kind(struct gen *g)
 static void
 gen_init(struct gen *g, uint64_t seed, uint64_t maxlines, FILE *out)
 {
-	static const char	alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	static const char	alnum[] =
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
 	uint64_t		x = seed;
 	int			i, j;
 

@@ -42,7 +42,8 @@ if [ ! -x "$gen" ]; then
 	echo "bench: $gen not built (make $gen)" >&2
 	exit 1
 fi
-if [ ! -s "$corpus" ] || [ bench/gencorpus.c -nt "$corpus" ]; then
+if [ ! -s "$corpus" ] ||
+    [ -n "$(find bench/gencorpus.c -newer "$corpus" 2>/dev/null)" ]; then
 	echo "bench: generating $corpus ($lines lines, seed $seed)"
 	mkdir -p "$(dirname "$corpus")"
 	if ! "$gen" -n "$lines" -s "$seed" -v >"$corpus.tmp" \

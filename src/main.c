@@ -265,15 +265,11 @@ cmd_test(const struct opts *o)
 		npaths = cfg.nrule_paths;
 	}
 	for (i = 0; i < npaths; i++) {
-		struct stat	 st;
 		char		 pat[4096];
 		glob_t		 g;
 		size_t		 k;
 
-		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-			snprintf(pat, sizeof(pat), "%s/*.yaml", paths[i]);
-		else
-			snprintf(pat, sizeof(pat), "%s", paths[i]);
+		rules_path_glob(paths[i], pat, sizeof(pat));
 		if (glob(pat, 0, NULL, &g) != 0) {
 			if (o->nargs > 0) {
 				fprintf(stderr, "FAIL %s: no such rule file\n",
@@ -374,8 +370,9 @@ cmd_replay(const struct opts *o)
 		source_fd_free(src);
 		if (fd != 0)
 			close(fd);
+		/* Each file is its own stream: no record spans two. */
+		pipeline_finish(a.pl);
 	}
-	pipeline_finish(a.pl);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_summary(&a, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

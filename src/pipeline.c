@@ -35,6 +35,10 @@ struct pipeline {
 
 	int			 prev_slow;	/* last line was parsed */
 
+	/* replay: the assembler's timeouts run on event time */
+	dw_ms			 asm_clock;
+	dw_ms			 asm_expired;
+
 	/* event clock */
 	dw_ms			 clock;		/* DW_MS_NONE until a match */
 	dw_ms			 last_match_wall; /* live: wall time of it */
@@ -54,6 +58,8 @@ pipeline_new(struct rules *rules, const struct pipeline_conf *conf)
 	pl->conf = *conf;
 	pl->clock = DW_MS_NONE;
 	pl->last_match_wall = DW_MS_NONE;
+	pl->asm_clock = DW_MS_NONE;
+	pl->asm_expired = DW_MS_NONE;
 	ac.slots = conf->assemble_slots > 0 ? conf->assemble_slots :
 	    ASSEMBLE_SLOTS_DEFAULT;
 	ac.max_bytes = conf->assemble_max_bytes > 0 ?
@@ -186,7 +192,21 @@ line_slow(struct pipeline *pl, const char *p, size_t len)
 	if (rc != PARSE_OK)
 		pl->st.parse_errors[rc]++;
 	rec.app = pl->cur_app;
-	assemble_push(pl->asm_, &rec, pl->cur_arrival, on_record, pl);
+	if (pl->conf.replay) {
+		/* No wall clock in a replay: a record waits for its other
+		 * lines as long in event time as it would live. */
+		if (rec.ts != DW_MS_NONE && (pl->asm_clock == DW_MS_NONE ||
+		    rec.ts > pl->asm_clock))
+			pl->asm_clock = rec.ts;
+		if (pl->asm_clock != DW_MS_NONE &&
+		    (pl->asm_expired == DW_MS_NONE ||
+		    pl->asm_clock - pl->asm_expired >= 1000)) {
+			assemble_expire(pl->asm_, pl->asm_clock, on_record, pl);
+			pl->asm_expired = pl->asm_clock;
+		}
+	}
+	assemble_push(pl->asm_, &rec, pl->conf.replay ? (pl->asm_clock !=
+	    DW_MS_NONE ? pl->asm_clock : 0) : pl->cur_arrival, on_record, pl);
 	pl->cur_line = NULL;
 }
 

@@ -111,7 +111,7 @@ static void
 run(struct logplex_framer *f, struct tr *t, const char *p, size_t len)
 {
 	memset(t, 0, sizeof(*t));
-	logplex_framer_init(f, framebuf, on_msg, t);
+	logplex_framer_init(f, framebuf, sizeof(framebuf), on_msg, t);
 	logplex_framer_feed(f, p, len);
 	logplex_framer_finish(f);
 }
@@ -468,7 +468,7 @@ split_everywhere(const char *p, size_t len)
 	for (cut = 0; cut <= len; cut++) {
 		t.len = 0;
 		t.n = 0;
-		logplex_framer_init(&f, framebuf, on_msg, &t);
+		logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg, &t);
 		logplex_framer_feed(&f, p, cut);
 		logplex_framer_feed(&f, p + cut, len - cut);
 		logplex_framer_finish(&f);
@@ -476,7 +476,7 @@ split_everywhere(const char *p, size_t len)
 	}
 	t.len = 0;
 	t.n = 0;
-	logplex_framer_init(&f, framebuf, on_msg, &t);
+	logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg, &t);
 	for (i = 0; i < len; i++)
 		logplex_framer_feed(&f, p + i, 1);
 	logplex_framer_finish(&f);
@@ -488,7 +488,7 @@ split_everywhere(const char *p, size_t len)
 
 		t.len = 0;
 		t.n = 0;
-		logplex_framer_init(&f, framebuf, on_msg, &t);
+		logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg, &t);
 		while (off < len) {
 			size_t	n = (size_t)rand() % 300;
 

@@ -43,6 +43,8 @@ struct akey {
 	int64_t		 heap_idx;	/* -1 when not scheduled */
 	uint32_t	 first_len, last_len;
 	char		*first, *last;	/* ALERT_SAMPLE_MAX each */
+	double		 match_count;	/* window count after the last match */
+	double		 match_value;	/* aggregate after the last match */
 };
 
 struct rstate {
@@ -525,9 +527,11 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 	char			 window[32], since[40], total[32];
 	char			 first[ALERT_SAMPLE_MAX + 1];
 	char			 last[ALERT_SAMPLE_MAX + 1];
+	char			 first1[ALERT_SAMPLE_MAX + 1];
+	char			 last1[ALERT_SAMPLE_MAX + 1];
 	struct tmpl_ctx		 ctx;
 	uint64_t		 h;
-	double			 agg;
+	double			 agg, cnt;
 	int			 nv, i, n = 0;
 	size_t			 o;
 
@@ -566,8 +570,15 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 		snprintf(identity + o, sizeof(identity) - o, "}");
 	snprintf(fp, sizeof(fp), "%016llx", (unsigned long long)h);
 
-	agg = r->absent > 0 ? (double)k->win.count : key_aggregate(k);
-	format_number((double)k->win.count, count, sizeof(count));
+	/* A resolved alert reports what it last saw, not the empty window. */
+	if (status == ALERT_RESOLVED) {
+		cnt = k->match_count;
+		agg = k->match_value;
+	} else {
+		cnt = (double)k->win.count;
+		agg = r->absent > 0 ? cnt : key_aggregate(k);
+	}
+	format_number(cnt, count, sizeof(count));
 	format_number(r->value_capture >= 0 ? agg : NAN, value, sizeof(value));
 	format_duration(r->absent > 0 ? r->absent : r->window, window,
 	    sizeof(window));
@@ -579,6 +590,10 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 	first[k->first_len] = '\0';
 	memcpy(last, k->last, k->last_len);
 	last[k->last_len] = '\0';
+	/* Templates show the first physical line of a sample. */
+	snprintf(first1, sizeof(first1), "%.*s", (int)strcspn(first, "\n"),
+	    first);
+	snprintf(last1, sizeof(last1), "%.*s", (int)strcspn(last, "\n"), last);
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.nlabels = r->ngroup + r->nstatic;
@@ -592,8 +607,8 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 	ctx.builtin[TB_SEVERITY] = r->severity;
 	ctx.builtin[TB_SINCE] = since;
 	ctx.builtin[TB_TOTAL] = total;
-	ctx.builtin[TB_FIRST_LINE] = first;
-	ctx.builtin[TB_LAST_LINE] = last;
+	ctx.builtin[TB_FIRST_LINE] = first1;
+	ctx.builtin[TB_LAST_LINE] = last1;
 	tmpl_render(&r->summary, &ctx, summary, sizeof(summary));
 	tmpl_render(&r->alert_description, &ctx, description,
 	    sizeof(description));
@@ -607,7 +622,7 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 	ev.identity = identity;
 	ev.summary = summary;
 	ev.description = description;
-	ev.count = (double)k->win.count;
+	ev.count = cnt;
 	ev.value = agg;
 	ev.has_value = r->value_capture >= 0 && !isnan(agg);
 	ev.aggregate = (char *)rule_agg_name(r->agg);
@@ -796,6 +811,8 @@ alert_observe(struct alert_engine *e, struct rule *r,
 		k->last_match = ts;
 	k->episode_matches++;
 	sample_copy(k->last, &k->last_len, sample);
+	k->match_count = (double)k->win.count;
+	k->match_value = r->absent > 0 ? 0 : key_aggregate(k);
 	key_eval(e, k, e->now);
 }
 

@@ -336,14 +336,14 @@ rule_compile_pattern(struct rule *r, const struct rule_conf *c,
 
 	if (r->caseless)
 		opts |= PCRE2_CASELESS;
-	r->code = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED,
+	r->code = pcre2_compile((PCRE2_SPTR)r->pattern, PCRE2_ZERO_TERMINATED,
 	    opts, &errcode, &erroff, NULL);
 	if (r->code == NULL) {
 		pcre2_get_error_message(errcode, msg, sizeof(msg));
 		diag_error(dg, file, pn->line, pn->col, "pattern does not "
 		    "compile at offset %zu: %s", (size_t)erroff, msg);
-		n = (int)strcspn(c->pattern, "()[]{}\\");
-		if (c->pattern[n] != '\0')
+		n = (int)strcspn(r->pattern, "()[]{}\\");
+		if (r->pattern[n] != 0)
 			diag_error(dg, file, pn->line, pn->col,
 			    "hint: in YAML, single-quote patterns ('...') so "
 			    "backslashes reach PCRE2 unchanged; escape literal "
@@ -807,6 +807,20 @@ rules_load_file(struct rules *rs, const char *path, struct diag *dg)
 	return n;
 }
 
+void
+rules_path_glob(const char *path, char *out, size_t n)
+{
+	struct stat	st;
+	size_t		len = strlen(path);
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		while (len > 1 && path[len - 1] == '/')
+			len--;
+		snprintf(out, n, "%.*s/*.yaml", (int)len, path);
+	} else
+		snprintf(out, n, "%s", path);
+}
+
 int
 rules_load_paths(struct rules *rs, const char *const *paths, int npaths,
     struct diag *dg)
@@ -815,15 +829,11 @@ rules_load_paths(struct rules *rs, const char *const *paths, int npaths,
 	size_t	k;
 
 	for (i = 0; i < npaths; i++) {
-		struct stat	 st;
 		char		 pat[4096];
 		glob_t		 g;
 		int		 grc;
 
-		if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-			snprintf(pat, sizeof(pat), "%s/*.yaml", paths[i]);
-		else
-			snprintf(pat, sizeof(pat), "%s", paths[i]);
+		rules_path_glob(paths[i], pat, sizeof(pat));
 		grc = glob(pat, 0, NULL, &g);
 		if (grc == GLOB_NOMATCH) {
 			if (strpbrk(pat, "*?[") == NULL)

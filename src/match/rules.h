@@ -129,6 +129,8 @@ int		 rules_load_doc(struct rules *, const struct ydoc *,
 /* Expand globs/directories (*.yaml) and load each file in order. */
 int		 rules_load_paths(struct rules *, const char *const *paths,
 		    int npaths, struct diag *);
+/* The glob a rule path stands for: a directory means all its .yaml. */
+void		 rules_path_glob(const char *path, char *out, size_t n);
 /* After loading: build the prefilter. Returns -1 on failure. */
 int		 rules_finish(struct rules *, struct diag *);
 struct rule	*rules_find(const struct rules *, const char *name);

@@ -122,8 +122,9 @@ struct parse_conf {
 	int			 default_tz_min; /* offset for zone-less
 						   stamps, minutes east */
 	dw_ms			 year_ref_ms;	/* RFC 3164 stamps carry no
-						   year: the year putting the
-						   stamp nearest this time is
+						   year: the latest year not
+						   putting the stamp over 31
+						   days after this time is
 						   used; 0 = the wall clock */
 };
 

@@ -51,12 +51,14 @@ logplex_err_name(enum logplex_err e)
 }
 
 void
-logplex_framer_init(struct logplex_framer *f, char *buf, logplex_msg_fn fn,
-    void *arg)
+logplex_framer_init(struct logplex_framer *f, char *buf, size_t bufsize,
+    logplex_msg_fn fn, void *arg)
 {
 	memset(f, 0, sizeof(*f));
 	f->state = ST_START;
 	f->buf = buf;
+	f->max = bufsize < LOGPLEX_FRAME_MAX_BYTES ? bufsize :
+	    LOGPLEX_FRAME_MAX_BYTES;
 	f->fn = fn;
 	f->arg = arg;
 }
@@ -72,12 +74,13 @@ logplex_framer_nerrors(const struct logplex_framer *f)
 	return n;
 }
 
-/* Hand one message on: cut to FRAME_MAX, strip one trailing LF. */
+/* Hand one message on; strip one trailing LF unless it was cut (then
+ * its last byte is not the frame's last). */
 static void
 framer_emit(struct logplex_framer *f, const char *p, size_t len,
     unsigned flags)
 {
-	if (f->msglen > LOGPLEX_FRAME_MAX_BYTES) {
+	if (f->got > len) {
 		flags |= LOGPLEX_F_TRUNCATED;
 		f->st.errors[LOGPLEX_ERR_OVERSIZE]++;
 	} else if (len > 0 && p[len - 1] == '\n')
@@ -113,15 +116,14 @@ framer_msg(struct logplex_framer *f, const char *p, const char *end)
 	size_t	take = avail < need ? avail : need;
 	size_t	room;
 
-	if (f->got == 0 && take == need && need <= LOGPLEX_FRAME_MAX_BYTES) {
+	if (f->got == 0 && take == need && need <= f->max) {
 		/* Whole message inside this chunk: no copy. */
 		f->got = need;
 		framer_emit(f, p, need, 0);
 		f->state = ST_START;
 		return take;
 	}
-	room = f->got < LOGPLEX_FRAME_MAX_BYTES ?
-	    LOGPLEX_FRAME_MAX_BYTES - f->got : 0;
+	room = f->buflen < f->max ? f->max - f->buflen : 0;
 	if (room > take)
 		room = take;
 	if (room > 0) {

@@ -16,8 +16,8 @@
  * this time demanding `NNN <` (a syslog PRI must follow), and repeats
  * until one fits. See parse_logplex.c for the exact rules.
  *
- * Memory: the caller supplies one buffer of LOGPLEX_FRAME_MAX_BYTES
- * (used only for frames that span chunks); the framer never allocates.
+ * Memory: the caller supplies one buffer (used only for frames that
+ * span chunks, at most LOGPLEX_FRAME_MAX_BYTES); it never allocates.
  * One framer per request; not thread-safe.
  */
 #ifndef DW_PARSE_LOGPLEX_H
@@ -43,7 +43,7 @@
 #define LOGPLEX_LEN_DIGITS_MAX	7
 
 /* Flags passed with a message. */
-#define LOGPLEX_F_TRUNCATED	0x1	/* frame longer than FRAME_MAX: cut */
+#define LOGPLEX_F_TRUNCATED	0x1	/* frame longer than the buffer: cut */
 #define LOGPLEX_F_SHORT		0x2	/* body ended before MSG-LEN bytes */
 
 /* Errors, counted by cause. */
@@ -80,14 +80,20 @@ struct logplex_framer {
 	size_t			 got;		/* message bytes seen */
 	char			*buf;		/* spanning frames */
 	size_t			 buflen;	/* bytes in buf */
+	size_t			 max;		/* longest message kept */
 	logplex_msg_fn		 fn;
 	void			*arg;
 	struct logplex_stats	 st;
 };
 
-/* buf must hold LOGPLEX_FRAME_MAX_BYTES and stay valid (borrowed). */
+/*
+ * buf (borrowed, bufsize bytes) holds frames that span chunks; messages
+ * are cut at min(bufsize, LOGPLEX_FRAME_MAX_BYTES). A caller that knows
+ * the body is n bytes long may pass bufsize = n: no frame of that body
+ * can be longer.
+ */
 void	logplex_framer_init(struct logplex_framer *, char *buf,
-	    logplex_msg_fn, void *arg);
+	    size_t bufsize, logplex_msg_fn, void *arg);
 /* Feed the next chunk of the body (any size, may be 0). */
 void	logplex_framer_feed(struct logplex_framer *, const char *p,
 	    size_t len);

@@ -18,6 +18,12 @@
 #define MS_PER_MIN	(60 * 1000LL)
 #define MS_PER_DAY	(86400 * 1000LL)
 
+/* RFC 3164 stamps have no year. Logs describe the past, so the latest
+ * year that is not more than this far ahead of the reference time is
+ * taken: a month covers sender clock skew and a "Jan  1" line read just
+ * before midnight on Dec 31, while "Dec 31" read on Jan 1 is last year. */
+#define RFC3164_AHEAD_MAX_MS	(31 * MS_PER_DAY)
+
 /* Longest zone abbreviation we look up ("AKDT", "NZST", "ACST"), bytes. */
 #define ZONE_ABBR_MAX	5
 
@@ -266,9 +272,8 @@ parse_time_rfc3164(struct dw_str s, dw_ms *ms, int default_tz_min,
 {
 	struct cursor	c = cur_make(s);
 	const char	*m;
-	int		mo, d, h, mi, sec, msec, y, ry, best_set = 0;
-	dw_ms		t, best = 0;
-	int64_t		dist, best_dist = 0;
+	int		mo, d, h, mi, sec, msec, y, ry;
+	dw_ms		t;
 
 	if (cur_left(&c) < 4 || c.p[3] != ' ')
 		return 0;
@@ -295,22 +300,19 @@ parse_time_rfc3164(struct dw_str s, dw_ms *ms, int default_tz_min,
 	if (ref_ms == 0)
 		ref_ms = parse_time_now();
 	ry = year_from_days(ref_ms / MS_PER_DAY);
-	for (y = ry - 1; y <= ry + 1; y++) {
+	/* The latest year that does not put the stamp further ahead of
+	 * the reference than RFC3164_AHEAD_MAX_MS. */
+	for (y = ry + 1; y >= ry - 1; y--) {
 		if (d > days_in_month(y, mo))
 			continue;		/* Feb 29 in a common year */
 		t = parse_time_civil(y, mo, d, h, mi, sec, msec,
 		    default_tz_min);
-		dist = t > ref_ms ? t - ref_ms : ref_ms - t;
-		if (!best_set || dist < best_dist) {
-			best = t;
-			best_dist = dist;
-			best_set = 1;
+		if (t - ref_ms <= RFC3164_AHEAD_MAX_MS) {
+			*ms = t;
+			return (size_t)(c.p - s.p);
 		}
 	}
-	if (!best_set)
-		return 0;
-	*ms = best;
-	return (size_t)(c.p - s.p);
+	return 0;
 }
 
 size_t

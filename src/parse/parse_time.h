@@ -24,8 +24,9 @@ size_t	parse_time_iso(struct dw_str s, dw_ms *ms, int default_tz_min,
 
 /*
  * RFC 3164 "Mmm dd hh:mm:ss" (day space- or zero-padded, optional
- * fraction). The year is not in the stamp: the one among ref's year and
- * its neighbours that puts the stamp closest to ref_ms is used.
+ * fraction). The year is not in the stamp: the latest of ref's year and
+ * its neighbours that puts the stamp no more than 31 days after ref_ms
+ * is used (0 = the wall clock).
  */
 size_t	parse_time_rfc3164(struct dw_str s, dw_ms *ms, int default_tz_min,
 	    dw_ms ref_ms);

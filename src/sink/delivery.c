@@ -828,7 +828,8 @@ schedule(struct dchan *ch, dw_ms now)
 		for (i = 0; i < n; i++)
 			evs[i] = batch[i]->ev;
 		used = 1;
-		body = ch->spec.format(ch->spec.arg, evs, n, &used, now);
+		body = ch->spec.format(ch->spec.arg, evs, n, &used,
+		    delivery_now_ms());
 		if (body == NULL) {
 			log_warnx("sink %s: cannot format a notification of %s;"
 			    " dropped", ch->sink->name, ev_identity(evs[0]));
@@ -1226,6 +1227,8 @@ netsink_open(struct sink *s, const struct ynode *map, struct dchan_conf *dc,
 		    "max_rate must be >= 0", s->name);
 	if (ch->conf.burst < 1)
 		ch->conf.burst = 1;
+	if (ch->conf.batch_max == 0)
+		ch->conf.batch_max = 1;		/* the type has no such key */
 	if (ch->conf.concurrency < 1 ||
 	    ch->conf.concurrency > DELIVERY_CONCURRENCY_MAX)
 		diag_error(dg, file, map->line, map->col, "sink \"%s\": "

@@ -82,28 +82,31 @@ struct dchan_conf {
 
 /* Rows for the common keys of a type's table; T is the type's conf
  * struct and m its struct dchan_conf member. Defaults differ per type,
- * so the type passes them as strings. */
-#define DCHAN_CONF_KEYS(T, m, rate, burst, conc, batch)			\
+ * so the type passes them as strings. Types that can put several
+ * notifications in one request add a batch_max row of their own
+ * (DCHAN_BATCH_KEY); for the others it is 1. */
+#define DCHAN_CONF_KEYS(T, m, rate_def, burst_def, conc_def)			\
 	{ "url", CONF_STRING, offsetof(T, m.url), NULL,			\
 	    "endpoint URL (use ${VAR}: it is a secret)" },		\
 	{ "optional", CONF_BOOL, offsetof(T, m.optional), "false",	\
 	    "skip this sink, with a notice, when its url/key is empty" }, \
 	{ "timeout", CONF_DURATION, offsetof(T, m.timeout_ms), "10s",	\
 	    "per-request timeout" },					\
-	{ "max_rate", CONF_NUMBER, offsetof(T, m.max_rate), rate,	\
+	{ "max_rate", CONF_NUMBER, offsetof(T, m.max_rate), rate_def,	\
 	    "requests per second (0 = unlimited)" },			\
-	{ "burst", CONF_INT, offsetof(T, m.burst), burst,		\
+	{ "burst", CONF_INT, offsetof(T, m.burst), burst_def,		\
 	    "requests allowed at once above max_rate" },		\
-	{ "concurrency", CONF_INT, offsetof(T, m.concurrency), conc,	\
+	{ "concurrency", CONF_INT, offsetof(T, m.concurrency), conc_def,	\
 	    "requests in flight at once" },				\
-	{ "batch_max", CONF_INT, offsetof(T, m.batch_max), batch,	\
-	    "notifications one request may carry" },			\
 	{ "retry_for", CONF_DURATION, offsetof(T, m.retry_for_ms), "24h", \
 	    "give a notification up after retrying this long" },	\
 	{ "backoff_min", CONF_DURATION, offsetof(T, m.backoff_min_ms),	\
 	    "1s", "first retry delay (doubles per attempt, jittered)" }, \
 	{ "backoff_max", CONF_DURATION, offsetof(T, m.backoff_max_ms),	\
 	    "5m", "longest retry delay" }
+
+#define DCHAN_BATCH_KEY(T, m, batch_def, help)				\
+	{ "batch_max", CONF_INT, offsetof(T, m.batch_max), batch_def, help }
 
 /* What a sink type fixes about its channel. */
 struct dchan_spec {

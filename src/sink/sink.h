@@ -83,6 +83,11 @@ size_t		 sink_set_metrics(const struct sink_set *, char *buf, size_t n);
 /* One line per sink: delivered, failed, pending... (end of replay). */
 void		 sink_set_report(const struct sink_set *, FILE *);
 
+/* The sink types, one per sink_<type>.c, listed in sink.c's registry. */
+extern const struct sink_ops	sink_console_ops, sink_slack_ops,
+				sink_pagerduty_ops, sink_webhook_ops,
+				sink_alertmanager_ops;
+
 /* Registry lookup by type name. */
 const struct sink_ops	*sink_ops_find(const char *type);
 

@@ -20,7 +20,9 @@ and provokes, with real client sessions (psycopg2/libpq and pgbench):
   slow      statements above 2000 ms through every protocol path:
             simple query (SELECT pg_sleep), SQL PREPARE/EXECUTE, pgbench -M
             extended (parse/bind/execute <unnamed> + DETAIL parameters),
-            pgbench -M prepared (named P_0), a long multi-line UTF-8
+            pgbench -M prepared (named statements; this session sets
+            log_min_duration_statement = 0, so its fast parse/bind/execute
+            steps are logged too, below any threshold), a long multi-line UTF-8
             statement (> 900 bytes: exercises syslog chunk splitting), and
             one statement of 1200 ms (below a 2000 ms rule threshold; logged
             only if log_min_duration_statement <= 1200)
@@ -33,7 +35,7 @@ Usage: provoke.py --port N [--bindir DIR] [--hba FILE] [--client-log FILE]
                   [--json FILE] [SCENARIO ...]      (default: all, in order)
 
 Client-side error texts (what an application would see) go to --client-log,
-one per line: "<scenario>\t<first line of the libpq/psycopg2 message>".
+one per line: "<scenario>\t<libpq/psycopg2 message, lines joined by ' | '>".
 A JSON summary (per scenario: expected and observed refusals, seconds) goes
 to --json and stdout. Exit status 0 when every scenario produced what it
 should, 1 otherwise (the summary says what differed).
@@ -60,7 +62,7 @@ DB_LIMIT = 2            # CONNECTION LIMIT of database "limdb"
 DB_EXTRA = 3            # refused logins for database "limdb"
 EXHAUST_EXTRA = 3       # refused logins per exhaustion phase
 SLOW_S = 2.2            # seconds; above the 2000 ms threshold
-GAP_S = 0.3             # pause between refused logins (backend exit)
+GAP_S = 0.25            # pause between refused logins (backend exit)
 CONNECT_TIMEOUT_S = 10
 
 
@@ -95,8 +97,10 @@ class Ctx:
             c.close()
 
     def note(self, scenario, err):
-        text = str(err).strip().splitlines()[0] if str(err).strip() else \
-            repr(err)
+        # The whole libpq message, its lines joined with " | " (PgBouncer's
+        # errors arrive after libpq's "server closed the connection").
+        text = " | ".join(ln.strip() for ln in str(err).strip().splitlines()
+                          if ln.strip()) or repr(err)
         with self.lock:
             if self.client_log:
                 self.client_log.write("%s\t%s\n" % (scenario, text))
@@ -153,14 +157,47 @@ def release(conns, threads):
         c.close()
 
 
-def refuse_many(ctx, scenario, n, want, **kw):
+def postmaster_pid(ctx):
+    """The postmaster's pid: the parent of the checkpointer (same host)."""
+    pid = ctx.su("SELECT pid FROM pg_stat_activity "
+                 "WHERE backend_type = 'checkpointer'")[0][0]
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def children(ppid):
+    """Number of processes whose parent is ppid (/proc scan)."""
+    n = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == ppid:
+                    n += 1
+        except (OSError, ValueError, IndexError):
+            pass
+    return n
+
+
+def refuse_many(ctx, scenario, n, want, pm=None, **kw):
+    """n logins that must be refused. With pm (postmaster pid), wait after
+    each one until the refused backend has exited, so that it no longer
+    holds a PGPROC slot when the next login comes (the message PostgreSQL
+    picks depends on the free slots)."""
     ok = 0
     texts = []
+    base = children(pm) if pm else 0
     for _ in range(n):
         good, text = try_connect(ctx, scenario, want, **kw)
         ok += good
         texts.append(text)
-        time.sleep(GAP_S)
+        if pm:
+            end = time.time() + 5.0
+            while children(pm) > base and time.time() < end:
+                time.sleep(0.02)
+        else:
+            time.sleep(GAP_S)
     return ok, texts
 
 
@@ -224,7 +261,7 @@ def sc_role(ctx):
     ctx.su("DROP ROLE IF EXISTS app")
     ctx.su("CREATE ROLE app LOGIN CONNECTION LIMIT %d" % ROLE_LIMIT)
     ctx.wait_idle()
-    conns, threads = hold(ctx, ROLE_LIMIT, 1.0 + ROLE_EXTRA * GAP_S,
+    conns, threads = hold(ctx, ROLE_LIMIT, 0.5 + ROLE_EXTRA * GAP_S,
                           user="app", app="provoke-role-holder")
     ok, texts = refuse_many(ctx, "role", ROLE_EXTRA,
                             'too many connections for role "app"',
@@ -240,7 +277,7 @@ def sc_database(ctx):
     ctx.su("DROP DATABASE IF EXISTS limdb")
     ctx.su("CREATE DATABASE limdb OWNER bulk CONNECTION LIMIT %d" % DB_LIMIT)
     ctx.wait_idle()
-    conns, threads = hold(ctx, DB_LIMIT, 1.0 + DB_EXTRA * GAP_S,
+    conns, threads = hold(ctx, DB_LIMIT, 0.5 + DB_EXTRA * GAP_S,
                           user="bulk", db="limdb", app="provoke-db-holder")
     ok, texts = refuse_many(ctx, "database", DB_EXTRA,
                             'too many connections for database "limdb"',
@@ -255,6 +292,7 @@ def sc_exhaust(ctx):
            "rolname = 'bulk') THEN CREATE ROLE bulk LOGIN; END IF; END$$")
     maxc = int(ctx.su("SHOW max_connections")[0][0])
     resv = int(ctx.su("SHOW superuser_reserved_connections")[0][0])
+    pm = postmaster_pid(ctx)
     ctx.wait_idle()
     normal = maxc - resv
     r = {"max_connections": maxc, "superuser_reserved_connections": resv,
@@ -267,14 +305,15 @@ def sc_exhaust(ctx):
             conns.append(ctx.connect(user="bulk", app="provoke-fill"))
         ok, texts = refuse_many(ctx, "exhaust", EXHAUST_EXTRA,
                                 "remaining connection slots are reserved",
-                                user="bulk", app="provoke-exhaust")
+                                pm=pm, user="bulk", app="provoke-exhaust")
         r["observed"]["reserved_slots"] = ok
         r["client_text_reserved"] = texts[0]
         for _ in range(resv):
             conns.append(ctx.connect(user="postgres", app="provoke-fill-su"))
         ok, texts = refuse_many(ctx, "exhaust", EXHAUST_EXTRA,
                                 "sorry, too many clients already",
-                                user="postgres", app="provoke-exhaust")
+                                pm=pm, user="postgres",
+                                app="provoke-exhaust")
         r["observed"]["too_many_clients"] = ok
         r["client_text_too_many"] = texts[0]
     finally:
@@ -296,10 +335,15 @@ def _run_sql(ctx, results, key, sqls, **kw):
         results[key] = "error: " + ctx.note("slow", e)
 
 
-def _pgbench(ctx, results, key, mode, secs):
+def _pgbench(ctx, results, key, mode, secs, log_all=False):
+    """One pgbench transaction: SELECT pg_sleep(:d) with d as a bind
+    parameter. log_all first sets log_min_duration_statement = 0 in the
+    session, so the fast parse/bind/execute steps are logged too."""
     t0 = time.time()
     fd, script = tempfile.mkstemp(suffix=".sql", prefix="dwslow")
     with os.fdopen(fd, "w") as f:
+        if log_all:
+            f.write("SET log_min_duration_statement = 0;\n")
         f.write("\\set d %s\nSELECT pg_sleep(:d);\n" % secs)
     os.chmod(script, 0o644)
     pgbench = os.path.join(ctx.bindir, "pgbench") if ctx.bindir else \
@@ -348,7 +392,7 @@ def sc_slow(ctx):
         threading.Thread(target=_pgbench, args=(
             ctx, res, "pgbench_extended", "extended", SLOW_S + 0.2)),
         threading.Thread(target=_pgbench, args=(
-            ctx, res, "pgbench_prepared", "prepared", SLOW_S + 0.3)),
+            ctx, res, "pgbench_prepared", "prepared", SLOW_S + 0.3, True)),
     ]
     for j in jobs:
         j.start()
@@ -489,43 +533,61 @@ def sc_pgb_wait(ctx):
         time.sleep(0.05)
     for t in ts:
         t.join()
-    n = sum("query_wait_timeout" in e for e in errs)
+    # PgBouncer sends "FATAL:  query_wait_timeout" and closes; psql shows
+    # it, psycopg2 2.9 only reports "server closed the connection
+    # unexpectedly" -- so count dropped clients here, and the reason in
+    # PgBouncer's log (run_scenarios.sh).
     return {"pool_size": pool, "query_wait_timeout": qwt,
-            "expected": {"query_wait_timeout": PGB_WAITERS,
-                         "completed": pool},
-            "observed": {"query_wait_timeout": n, "completed": len(done)},
-            "client_text": errs[0] if errs else None}
+            "expected": {"dropped": PGB_WAITERS, "completed": pool},
+            "observed": {"dropped": len(errs), "completed": len(done)},
+            "client_texts": sorted(set(errs))}
 
 
 def sc_pgb_login(ctx):
-    """Database entry `tight` logs in to PostgreSQL as role "tight" whose
-    CONNECTION LIMIT (1) is below the pool size: PostgreSQL refuses the
-    extra server logins, PgBouncer logs the failure and, within
-    server_login_retry, refuses clients with 'server login has been
-    failing'."""
+    """PgBouncer's pool for database entry `tight` (server user "tight",
+    CONNECTION LIMIT 2) has logged in once, then loses its server
+    connection (terminated) while other sessions take the role's slots (two
+    direct PostgreSQL sessions, e.g. another app instance bypassing the
+    pooler). The next query needs a new server login, which PostgreSQL
+    refuses ('too many connections for role "tight"'; PgBouncer logs
+    'S: login failed: FATAL: ...'); clients that log in while the pool has
+    no server and its last login failed are refused at once with 'server
+    login has been failing, try again later (server_login_retry)'."""
+    ctx.su("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
+           "rolname = 'tight') THEN CREATE ROLE tight LOGIN; END IF; END$$")
+    ctx.su("ALTER ROLE tight CONNECTION LIMIT 2")
     errs, done = [], []
-    ts = [threading.Thread(target=_pgb_sleep, args=(
-        ctx, "pgb_login", 1.5, "tight", errs, done)) for _ in range(3)]
-    for t in ts:
-        t.start()
-        time.sleep(0.05)
-    time.sleep(0.3)
-    # New clients while the pool's last login failed: refused at once.
-    for _ in range(2):
-        _pgb_sleep(ctx, "pgb_login", 0.1, "tight", errs, done)
-        time.sleep(0.1)
-    for t in ts:
-        t.join()
-    n = sum("server login has been failing" in e for e in errs)
-    return {"expected": {"login_failing": True},
-            "observed": {"login_failing": n > 0},
-            "client_errors": len(errs), "completed": len(done),
-            "client_text": errs[0] if errs else None}
+    _pgb_sleep(ctx, "pgb_login", 0.0, "tight", errs, done)     # warm pool
+    ctx.su("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+           "WHERE usename = 'tight'")
+    time.sleep(0.5)
+    held = [ctx.connect(user="tight", db="app", app="provoke-direct")
+            for _ in range(2)]
+    try:
+        first = threading.Thread(target=_pgb_sleep, args=(
+            ctx, "pgb_login", 0.1, "tight", errs, done))
+        first.start()
+        time.sleep(0.5)
+        refused = []
+        for _ in range(PGB_LOGIN_TRIES):
+            _pgb_sleep(ctx, "pgb_login", 0.1, "tight", refused, done)
+            time.sleep(0.2)
+    finally:
+        for c in held:
+            c.close()
+    first.join()
+    # As with query_wait_timeout, psycopg2 shows "server closed the
+    # connection unexpectedly"; PgBouncer's log has the reason.
+    return {"expected": {"refused": PGB_LOGIN_TRIES},
+            "observed": {"refused": len(refused)},
+            "other_client_errors": len(errs), "completed": len(done),
+            "client_texts": sorted(set(errs + refused))}
 
 
 PGB_ALL = ["pgb_maxclient", "pgb_wait", "pgb_login"]
 PGB_EXTRA = 3           # clients refused above max_client_conn
 PGB_WAITERS = 3         # clients dropped by query_wait_timeout
+PGB_LOGIN_TRIES = 3     # clients through PgBouncer while logins fail
 
 
 def main():
