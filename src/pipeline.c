@@ -35,9 +35,10 @@ struct pipeline {
 
 	int			 prev_slow;	/* last line was parsed */
 
-	/* replay: the assembler's timeouts run on event time */
+	/* the assembler's clock: event time of the newest parsed line */
 	dw_ms			 asm_clock;
-	dw_ms			 asm_expired;
+	dw_ms			 asm_wall;	/* wall time it was set */
+	dw_ms			 asm_expired;	/* last expiry run */
 
 	/* event clock */
 	dw_ms			 clock;		/* DW_MS_NONE until a match */
@@ -192,21 +193,24 @@ line_slow(struct pipeline *pl, const char *p, size_t len)
 	if (rc != PARSE_OK)
 		pl->st.parse_errors[rc]++;
 	rec.app = pl->cur_app;
-	if (pl->conf.replay) {
-		/* No wall clock in a replay: a record waits for its other
-		 * lines as long in event time as it would live. */
-		if (rec.ts != DW_MS_NONE && (pl->asm_clock == DW_MS_NONE ||
-		    rec.ts > pl->asm_clock))
-			pl->asm_clock = rec.ts;
-		if (pl->asm_clock != DW_MS_NONE &&
-		    (pl->asm_expired == DW_MS_NONE ||
-		    pl->asm_clock - pl->asm_expired >= 1000)) {
-			assemble_expire(pl->asm_, pl->asm_clock, on_record, pl);
-			pl->asm_expired = pl->asm_clock;
-		}
+	/*
+	 * The assembler waits for the rest of a record by event time, so
+	 * an old log piped in fast joins exactly as its replay does; live,
+	 * pipeline_tick() lets this clock run on at wall speed.
+	 */
+	if (rec.ts != DW_MS_NONE && (pl->asm_clock == DW_MS_NONE ||
+	    rec.ts > pl->asm_clock)) {
+		pl->asm_clock = rec.ts;
+		pl->asm_wall = pl->cur_arrival;
 	}
-	assemble_push(pl->asm_, &rec, pl->conf.replay ? (pl->asm_clock !=
-	    DW_MS_NONE ? pl->asm_clock : 0) : pl->cur_arrival, on_record, pl);
+	if (pl->asm_clock != DW_MS_NONE && (pl->asm_expired == DW_MS_NONE ||
+	    pl->asm_clock - pl->asm_expired >= 1000)) {
+		assemble_expire(pl->asm_, pl->asm_clock, on_record, pl);
+		pl->asm_expired = pl->asm_clock;
+	}
+	assemble_push(pl->asm_, &rec, pl->asm_clock != DW_MS_NONE ?
+	    pl->asm_clock : pl->cur_arrival != DW_MS_NONE ? pl->cur_arrival :
+	    0, on_record, pl);
 	pl->cur_line = NULL;
 }
 
@@ -288,7 +292,10 @@ void
 pipeline_tick(struct pipeline *pl, dw_ms wall_now)
 {
 	pl->cur_arrival = wall_now;
-	assemble_expire(pl->asm_, wall_now, on_record, pl);
+	if (!pl->conf.replay)
+		assemble_expire(pl->asm_, pl->asm_clock == DW_MS_NONE ?
+		    wall_now : pl->asm_clock + (wall_now - pl->asm_wall),
+		    on_record, pl);
 	if (pl->conf.replay || pl->clock == DW_MS_NONE ||
 	    pl->last_match_wall == DW_MS_NONE)
 		return;

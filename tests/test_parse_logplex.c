@@ -368,6 +368,22 @@ test_parse_logplex_oversize(void **state)
 	assert_int_equal(logplex_framer_nerrors(&f), 0);
 	free(b.p);
 	free(t.p);
+	/* A smaller buffer cuts there, split or not. */
+	memset(&t, 0, sizeof(t));
+	logplex_framer_init(&f, framebuf, 100, on_msg, &t);
+	logplex_framer_feed(&f, "150 ", 4);
+	logplex_framer_feed(&f, msg, 150);
+	logplex_framer_feed(&f, "99 ", 3);
+	logplex_framer_feed(&f, msg, 99);
+	logplex_framer_feed(&f, "2 <\n", 4);
+	logplex_framer_finish(&f);
+	assert_int_equal(t.n, 3);
+	assert_memory_equal(t.p, "1 100:<aaa", 10);
+	assert_non_null(memmem(t.p, t.len, "\n0 99:<aa", 9));
+	assert_int_equal(t.lastflags, 0);
+	assert_int_equal(t.lastlen, 1);
+	assert_int_equal(f.st.errors[LOGPLEX_ERR_OVERSIZE], 1);
+	free(t.p);
 	free(msg);
 }
 
@@ -468,7 +484,8 @@ split_everywhere(const char *p, size_t len)
 	for (cut = 0; cut <= len; cut++) {
 		t.len = 0;
 		t.n = 0;
-		logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg, &t);
+		logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg,
+		    &t);
 		logplex_framer_feed(&f, p, cut);
 		logplex_framer_feed(&f, p + cut, len - cut);
 		logplex_framer_finish(&f);
@@ -476,7 +493,8 @@ split_everywhere(const char *p, size_t len)
 	}
 	t.len = 0;
 	t.n = 0;
-	logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg, &t);
+	logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg,
+	    &t);
 	for (i = 0; i < len; i++)
 		logplex_framer_feed(&f, p + i, 1);
 	logplex_framer_finish(&f);
@@ -488,7 +506,8 @@ split_everywhere(const char *p, size_t len)
 
 		t.len = 0;
 		t.n = 0;
-		logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg, &t);
+		logplex_framer_init(&f, framebuf, sizeof(framebuf), on_msg,
+		    &t);
 		while (off < len) {
 			size_t	n = (size_t)rand() % 300;
 

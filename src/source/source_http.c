@@ -1045,6 +1045,7 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 	struct req		*r;
 	int64_t			 clen;
 	uint64_t		 want;
+	size_t			 fbsize;
 	enum dedup_rc		 drc;
 
 	CNT_ADD(sh->c.requests, 1);
@@ -1132,14 +1133,20 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 	/* Reserve what this body can cost: its lines plus the frame
 	 * buffer. Without Content-Length assume the worst. */
 	want = clen >= 0 ? (uint64_t)clen : hc->max_body;
-	want += LOGPLEX_FRAME_MAX_BYTES;
-	r->framebuf = malloc(LOGPLEX_FRAME_MAX_BYTES);
-	if (r->framebuf == NULL || req_reserve(sh, r, want) == -1) {
+	fbsize = want < LOGPLEX_FRAME_MAX_BYTES ? (size_t)want :
+	    LOGPLEX_FRAME_MAX_BYTES;
+	if (fbsize == 0)
+		fbsize = 1;
+	if (req_reserve(sh, r, want + fbsize) == 0)
+		r->framebuf = malloc(fbsize);
+	if (r->framebuf == NULL) {
 		CNT_ADD(sh->c.rejected[REJ_MEMORY], 1);
+		http_warn(sh, "rejected request", "too many bodies in flight "
+		    "for queue_bytes (503)");
 		req_free(r);
 		return reply(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE, sh->r_503);
 	}
-	logplex_framer_init(&r->fr, r->framebuf, on_message, r);
+	logplex_framer_init(&r->fr, r->framebuf, fbsize, on_message, r);
 	*con_cls = r;
 	return MHD_YES;
 }
@@ -1435,6 +1442,9 @@ source_http_start(const struct http_conf *hc, struct ingest *q,
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	timeout_s = (unsigned int)((hc->request_timeout + 999) / 1000);
+	/* The logger first, so MHD never prints on its own. */
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
+	    (intptr_t)mhd_logger, sh };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &ss };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE,
 	    (intptr_t)hc->threads, NULL };
@@ -1452,8 +1462,6 @@ source_http_start(const struct http_conf *hc, struct ingest *q,
 	    (intptr_t)on_completed, sh };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
 	    (intptr_t)on_connection, sh };
-	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
-	    (intptr_t)mhd_logger, sh };
 	if (hc->tls_cert != NULL) {
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			log_warnx("http: this libmicrohttpd has no TLS "
