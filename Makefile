@@ -54,14 +54,16 @@ $(BUILD)/$(PROG): $(BUILD)/src/main.o $(LIB)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) \
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags $(TESTPKGS)) \
 	    -Itests -o $@ $< $(LIB) $(LDLIBS) \
 	    $(shell pkg-config --libs $(TESTPKGS)) \
-	    $(shell sed -n 's/^.*TEST_LDFLAGS: *//p' $<)
+	    $(shell sed -n 's/^.*TEST_LDFLAGS: *\([^*]*\).*$$/\1/p' $<)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

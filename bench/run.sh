@@ -38,6 +38,8 @@ else
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dwbench.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
+DW_BENCH_STATE=$tmp/state		# state_dir in agent-bench.yaml
+export DW_BENCH_STATE
 status=0
 
 # ---- corpus ---------------------------------------------------------------

@@ -28,8 +28,11 @@
 #include "core/log.h"
 #include "match/rules.h"
 #include "pipeline.h"
+#include "core/metrics.h"
 #include "ruletest.h"
 #include "sink/sink.h"
+#include "source/ingest.h"
+#include "source/source_http.h"
 #include "source/source_stdin.h"
 
 /* How often the live loop wakes without input, in ms: timers, the
@@ -215,6 +218,10 @@ agent_drain(struct agent *a)
 	return left;
 }
 
+static int	http_wanted(const struct agent *, const struct opts *);
+static void	http_load(struct http_conf *, const struct agent *,
+		    const struct opts *, struct diag *);
+
 static int
 cmd_check(const struct opts *o)
 {
@@ -224,6 +231,12 @@ cmd_check(const struct opts *o)
 
 	diag_init(&dg, stderr);
 	agent_load(&a, o, 1, &dg);
+	if (dg.nerrors == 0 && http_wanted(&a, o)) {
+		struct http_conf	hc;
+
+		http_load(&hc, &a, o, &dg);
+		http_conf_free(&hc);
+	}
 	if (dg.nerrors > 0) {
 		fprintf(stderr, "drainwatch: %d error%s, configuration not "
 		    "usable\n", dg.nerrors, dg.nerrors == 1 ? "" : "s");
@@ -397,21 +410,74 @@ stdin_wanted(enum stdin_mode m)
 	    S_ISSOCK(st.st_mode);
 }
 
+/* The drain endpoint is on when configured, asked for, or on Heroku. */
+static int
+http_wanted(const struct agent *a, const struct opts *o)
+{
+	return a->cfg.http != NULL || o->listen != NULL ||
+	    getenv("PORT") != NULL;
+}
+
+/* Read sources.http plus --listen and $PORT; errors to dg. */
+static void
+http_load(struct http_conf *hc, const struct agent *a, const struct opts *o,
+    struct diag *dg)
+{
+	http_conf_init(hc);
+	if (a->cfg.http != NULL)
+		http_conf_load(hc, a->cfg.http, a->cfg.file, dg);
+	http_conf_override(hc, o->listen, getenv("PORT"), dg);
+	http_conf_check(hc, a->cfg.file, dg);
+}
+
+static void
+agent_feed_app(void *arg, struct dw_str app, const char *lines, size_t len)
+{
+	struct agent	*a = arg;
+
+	pipeline_feed(a->pl, lines, len, app, wall_ms());
+}
+
+/* Publish this thread's metrics sections (pipeline, sinks). */
+static void
+publish_metrics(struct agent *a, struct metrics *m, char *buf, size_t n)
+{
+	size_t	len;
+
+	if (m == NULL)
+		return;
+	len = pipeline_metrics(a->pl, buf, n);
+	metrics_publish(m, "pipeline", buf, len);
+	len = sink_set_metrics(a->sinks, buf, n);
+	metrics_publish(m, "sinks", buf, len);
+}
+
 static int
 cmd_run(const struct opts *o)
 {
 	struct agent		 a;
 	struct diag		 dg;
+	struct http_conf	 hc;
 	struct source_fd	*in = NULL;
+	struct ingest		*q = NULL;
+	struct metrics		*m = NULL;
+	struct source_http	*http = NULL;
 	struct sigaction	 sa;
-	int			 rc = EXIT_OK;
+	char			*mbuf = NULL;
+	dw_ms			 last_publish = 0;
+	int			 rc = EXIT_OK, have_http;
 
 	diag_init(&dg, stderr);
-	if (agent_load(&a, o, 0, &dg) > 0) {
+	memset(&hc, 0, sizeof(hc));
+	agent_load(&a, o, 0, &dg);
+	have_http = dg.nerrors == 0 && http_wanted(&a, o);
+	if (have_http)
+		http_load(&hc, &a, o, &dg);
+	if (dg.nerrors > 0) {
 		fprintf(stderr, "drainwatch: %d error%s, not starting\n",
 		    dg.nerrors, dg.nerrors == 1 ? "" : "s");
-		agent_free(&a);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -424,41 +490,92 @@ cmd_run(const struct opts *o)
 		if (in == NULL)
 			fatalx("out of memory");
 	}
+	if (have_http) {
+		m = metrics_new();
+		q = ingest_new(hc.queue_bytes);
+		mbuf = malloc(METRICS_SECTION_MAX_BYTES);
+		if (m == NULL || q == NULL || mbuf == NULL)
+			fatalx("out of memory");
+		publish_metrics(&a, m, mbuf, METRICS_SECTION_MAX_BYTES);
+		http = source_http_start(&hc, q, m);
+		if (http == NULL) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 	log_info("drainwatch %s started: config %s, %d rules, %d sinks, "
-	    "stdin %s", DW_VERSION, a.cfg.file, a.rules->n,
-	    sink_set_count(a.sinks), in != NULL ? "on" : "off");
-	if (in == NULL) {
-		log_warnx("no source to read: stdin is not a pipe or file "
-		    "(try: heroku logs --tail | drainwatch)");
+	    "stdin %s, drain endpoint %s", DW_VERSION, a.cfg.file, a.rules->n,
+	    sink_set_count(a.sinks), in != NULL ? "on" : "off",
+	    http != NULL ? "on" : "off");
+	if (http != NULL)
+		source_http_log_drain_command(http);
+	if (in == NULL && http == NULL) {
+		log_warnx("no source to read: stdin is not a pipe or file and "
+		    "no drain endpoint is configured (try: heroku logs --tail "
+		    "| drainwatch, or --listen 127.0.0.1:8080)");
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	while (!got_stop) {
-		struct pollfd	pfd = { 0, POLLIN, 0 };
-		int		n;
+		struct pollfd	pfd[2];
+		int		n, nfd = 0, in_i = -1, q_i = -1;
+		dw_ms		now;
 
-		n = poll(&pfd, 1, LOOP_TICK_MS);
-		if (n > 0) {
+		if (in != NULL) {
+			pfd[nfd].fd = 0;
+			pfd[nfd].events = POLLIN;
+			in_i = nfd++;
+		}
+		if (q != NULL) {
+			pfd[nfd].fd = ingest_fd(q);
+			pfd[nfd].events = POLLIN;
+			q_i = nfd++;
+		}
+		n = poll(pfd, (nfds_t)nfd, LOOP_TICK_MS);
+		if (n > 0 && q_i >= 0 && pfd[q_i].revents != 0)
+			ingest_drain(q, 0, agent_feed_app, &a);
+		if (n > 0 && in_i >= 0 && pfd[in_i].revents != 0) {
 			ssize_t	r = source_fd_read(in, agent_feed, &a);
 
-			if (r == 0)
-				break;		/* EOF */
-			if (r < 0 && errno != EINTR && errno != EAGAIN) {
-				log_warn("stdin");
-				break;
+			if (r == 0 || (r < 0 && errno != EINTR &&
+			    errno != EAGAIN)) {
+				if (r < 0)
+					log_warn("stdin");
+				pipeline_finish(a.pl);
+				source_fd_free(in);
+				in = NULL;
+				if (http == NULL)
+					break;		/* EOF: done */
 			}
 		}
-		pipeline_tick(a.pl, wall_ms());
+		now = wall_ms();
+		pipeline_tick(a.pl, now);
+		if (m != NULL && now - last_publish >= 1000) {
+			publish_metrics(&a, m, mbuf, METRICS_SECTION_MAX_BYTES);
+			last_publish = now;
+		}
+	}
+	if (http != NULL) {
+		/* Stop accepting, then process what was acknowledged. */
+		source_http_stop(http);
+		http = NULL;
+		ingest_drain_all(q, agent_feed_app, &a);
 	}
 	pipeline_finish(a.pl);
-	log_info("input ended: %llu lines, %llu alerts fired",
+	log_info("stopping: %llu lines, %llu alerts fired",
 	    (unsigned long long)pipeline_stats(a.pl)->lines,
 	    (unsigned long long)alert_engine_stats(
 	    pipeline_alerts(a.pl))->fired);
 	if (agent_drain(&a) > 0)
 		rc = EXIT_FAILED;
 out:
+	source_http_stop(http);
+	ingest_free(q);
+	metrics_free(m);
+	free(mbuf);
 	source_fd_free(in);
+	if (have_http)
+		http_conf_free(&hc);
 	agent_free(&a);
 	return rc;
 }

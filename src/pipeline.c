@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "alert/alert.h"
+#include "core/metrics.h"
 #include "match/match.h"
 #include "match/prefilter.h"
 #include "match/rules.h"
@@ -338,4 +339,79 @@ struct alert_engine *
 pipeline_alerts(const struct pipeline *pl)
 {
 	return pl->alerts;
+}
+
+size_t
+pipeline_metrics(struct pipeline *pl, char *buf, size_t n)
+{
+	const struct alert_stats	*as = alert_engine_stats(pl->alerts);
+	const struct assemble_stats	*ss = assemble_stats(pl->asm_);
+	struct metrics_buf		 mb;
+	int				 i;
+
+	metrics_buf_init(&mb, buf, n);
+#define COUNTER(name, help, v)						\
+	do {								\
+		metrics_buf_family(&mb, name, "counter", help);		\
+		metrics_buf_printf(&mb, "%s %llu\n", name,		\
+		    (unsigned long long)(v));				\
+	} while (0)
+	COUNTER("drainwatch_lines_total", "Physical log lines read.",
+	    pl->st.lines);
+	COUNTER("drainwatch_bytes_total", "Log bytes read.", pl->st.bytes);
+	COUNTER("drainwatch_lines_parsed_total",
+	    "Lines a prefilter hit sent to the parsers.", pl->st.candidates);
+	COUNTER("drainwatch_records_total",
+	    "Records (multi-line joined) matched against rules.",
+	    pl->st.records);
+	COUNTER("drainwatch_lines_truncated_total",
+	    "Lines cut at the line length limit.", pl->st.lines_truncated);
+	COUNTER("drainwatch_late_matches_dropped_total",
+	    "Matches older than limits.lateness, not counted.",
+	    pl->st.late_dropped + as->late);
+	COUNTER("drainwatch_records_without_timestamp_total",
+	    "Matched records that used their arrival time.",
+	    pl->st.no_timestamp);
+	COUNTER("drainwatch_multiline_truncated_total",
+	    "Multi-line records cut at multiline_max_bytes.", ss->truncated);
+	COUNTER("drainwatch_multiline_evicted_total",
+	    "Multi-line records flushed early: all slots busy.", ss->evicted);
+	COUNTER("drainwatch_group_keys_overflow_total",
+	    "Matches put in a rule's __overflow__ key (keys_per_rule).",
+	    as->keys_overflow);
+	metrics_buf_family(&mb, "drainwatch_parse_errors_total", "counter",
+	    "Lines that broke the format they started with, by cause.");
+	for (i = 1; i < PARSE_RC_COUNT; i++)
+		metrics_buf_printf(&mb, "drainwatch_parse_errors_total{cause=\""
+		    "%s\"} %llu\n", parse_rc_name((enum parse_rc)i),
+		    (unsigned long long)pl->st.parse_errors[i]);
+	metrics_buf_family(&mb, "drainwatch_rule_matches_total", "counter",
+	    "Counted matches by rule.");
+	for (i = 0; i < pl->rules->n; i++)
+		metrics_buf_printf(&mb, "drainwatch_rule_matches_total{rule=\""
+		    "%s\"} %llu\n", pl->rules->v[i]->name,
+		    (unsigned long long)pl->rules->v[i]->matches);
+	metrics_buf_family(&mb, "drainwatch_alerts_total", "counter",
+	    "Alert notifications by rule and status.");
+	for (i = 0; i < pl->rules->n; i++) {
+		const struct rule	*r = pl->rules->v[i];
+
+		metrics_buf_printf(&mb, "drainwatch_alerts_total{rule=\"%s\","
+		    "status=\"firing\"} %llu\n", r->name,
+		    (unsigned long long)r->alerts_fired);
+		metrics_buf_printf(&mb, "drainwatch_alerts_total{rule=\"%s\","
+		    "status=\"resolved\"} %llu\n", r->name,
+		    (unsigned long long)r->alerts_resolved);
+	}
+	metrics_buf_family(&mb, "drainwatch_alerts", "gauge",
+	    "Alerts by state now.");
+	metrics_buf_printf(&mb, "drainwatch_alerts{state=\"pending\"} %llu\n"
+	    "drainwatch_alerts{state=\"firing\"} %llu\n",
+	    (unsigned long long)as->pending, (unsigned long long)as->firing);
+	metrics_buf_family(&mb, "drainwatch_group_keys", "gauge",
+	    "Group keys tracked now, all rules.");
+	metrics_buf_printf(&mb, "drainwatch_group_keys %llu\n",
+	    (unsigned long long)as->keys);
+#undef COUNTER
+	return mb.len;
 }

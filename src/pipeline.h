@@ -83,6 +83,9 @@ void		 pipeline_finish(struct pipeline *);
 /* The event clock: where rule windows and alert timers stand. */
 dw_ms		 pipeline_now(const struct pipeline *);
 const struct pipeline_stats *pipeline_stats(const struct pipeline *);
+/* Prometheus text of the pipeline's counters (lines, parse errors,
+ * matches and alerts by rule, alert states) into buf; returns length. */
+size_t		 pipeline_metrics(struct pipeline *, char *buf, size_t n);
 struct rules	*pipeline_rules(const struct pipeline *);
 
 #endif /* DW_PIPELINE_H */

@@ -269,6 +269,8 @@ parse_syslog(struct log_record *rec, struct dw_str line,
 		return PARSE_TRUNCATED;
 	if (cur_byte(&c, '>') || pri > SYSLOG_PRI_MAX)
 		return PARSE_BAD_PRI;
+	if (cur_eof(&c))
+		return PARSE_TRUNCATED;
 	rec->severity = (int)(pri & 7);
 	v = c;
 	if (cur_uint(&v, 2, &ver) == 0 && (cur_eof(&v) || *v.p == ' ')) {

@@ -315,6 +315,8 @@ out:
 	return rc;
 }
 
+static int	compact(struct outbox *);
+
 static char *
 path_join(const char *dir, const char *name, const char *suffix)
 {
@@ -372,6 +374,8 @@ outbox_open(const char *dir, const char *name, struct diag *dg)
 	(void)fsync_dir(dir);		/* make a new file's name durable */
 	if (recover(ob, dg) == -1)
 		goto fail;
+	if (ob->skipped > 0)
+		(void)compact(ob);	/* drop the junk for good */
 	free(lockpath);
 	return ob;
 fail:

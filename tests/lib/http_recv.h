@@ -64,7 +64,7 @@ struct recv_conn {
 	size_t	 len;
 };
 
-static int64_t
+static __attribute__((unused)) int64_t
 recv_now_ms(void)
 {
 	struct timespec	ts;
@@ -73,7 +73,7 @@ recv_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
+static __attribute__((unused)) void
 recv_copy_hdr(struct MHD_Connection *c, const char *name, char *out,
     size_t n)
 {
@@ -83,7 +83,7 @@ recv_copy_hdr(struct MHD_Connection *c, const char *name, char *out,
 	snprintf(out, n, "%s", v != NULL ? v : "");
 }
 
-static enum MHD_Result
+static __attribute__((unused)) enum MHD_Result
 recv_handler(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **con_cls)
@@ -155,7 +155,7 @@ recv_handler(void *cls, struct MHD_Connection *c, const char *url,
 	return ret;
 }
 
-static void
+static __attribute__((unused)) void
 recv_done_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode tc)
 {
@@ -172,7 +172,7 @@ recv_done_cb(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* Listen on r->port (0: any free port, remembered in r->port). */
-static int
+static __attribute__((unused)) int
 recv_up(struct recv *r)
 {
 	const union MHD_DaemonInfo	*di;
@@ -197,7 +197,7 @@ recv_up(struct recv *r)
 	return 0;
 }
 
-static int
+static __attribute__((unused)) int
 recv_start(struct recv *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -208,7 +208,7 @@ recv_start(struct recv *r)
 }
 
 /* Stop listening: new connections are refused. */
-static void
+static __attribute__((unused)) void
 recv_down(struct recv *r)
 {
 	if (r->d == NULL)
@@ -218,7 +218,7 @@ recv_down(struct recv *r)
 	r->d = NULL;
 }
 
-static void
+static __attribute__((unused)) void
 recv_stop(struct recv *r)
 {
 	int	i;
@@ -231,7 +231,7 @@ recv_stop(struct recv *r)
 }
 
 /* Queue count answers of status (with Retry-After ra, may be NULL). */
-static void
+static __attribute__((unused)) void
 recv_script(struct recv *r, int count, int status, const char *ra,
     int hang_ms)
 {
@@ -251,7 +251,7 @@ recv_script(struct recv *r, int count, int status, const char *ra,
 }
 
 /* Wait until at least nok requests were answered 2xx; 0 or -1. */
-static int
+static __attribute__((unused)) int
 recv_wait_ok(struct recv *r, int nok, int timeout_ms)
 {
 	int64_t	until = recv_now_ms() + timeout_ms;
@@ -277,7 +277,7 @@ recv_wait_ok(struct recv *r, int nok, int timeout_ms)
 	return rc;
 }
 
-static int
+static __attribute__((unused)) int
 recv_count(struct recv *r)
 {
 	int	n;
