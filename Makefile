@@ -94,6 +94,10 @@ bench: all $(TOOLS)
 lint:
 	@scripts/lint.sh
 
+# libFuzzer harness: logplex framer + parse_line (tests/fuzz), 60 s.
+fuzz:
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/e2e/fuzz_logplex.sh
+
 clean:
 	rm -rf build build-asan build-fuzz $(PROG)
 

@@ -6,15 +6,16 @@
  * with gunicorn, Django, Celery, dyno-metrics and Heroku Postgres noise,
  * and about 3% of lines that the shipped rules are about (Postgres
  * 53300 refusals, slow statements, heroku-postgres metrics, router
- * H10/H12/H13, Django OperationalError, R14, L10). Incidents come in
- * blocks, so alerts fire and resolve as they would on a real app.
+ * H10/H12/H13, Django OperationalError, R14, L10). They come in
+ * incidents of about 80 s every 8 minutes, with a calm long enough in
+ * between for the shipped rules' alerts to fire and then resolve.
  *
  * The same seed gives byte-identical output everywhere: the PRNG is our
  * own (splitmix64 seeding xoshiro256**), and only integer arithmetic is
  * used (no rand(), no libm, no locale). Formats: ../shared/reference/
  * formats.md §2. Everything is sized at start-up; one line buffer.
  *
- * Usage: gencorpus [-n LINES] [-s SEED] [-v] > file
+ * Usage: gencorpus [-n LINES] [-s SEED] [-b BLOCK_LINES] [-v] > file
  */
 #include <errno.h>
 #include <stdint.h>
@@ -41,12 +42,16 @@
  * over 1 .. 2 * mean - 1, so timestamps strictly increase per record;
  * lines of one multi-line record share or nearly share a time). */
 #define GEN_GAP_MEAN_US		1000
-/* Lines per block (about 20 s of log). In every run of
- * GEN_INCIDENT_EVERY blocks exactly one, chosen at random, is an
- * incident (database connections exhausted, timeouts, memory), so the
- * share of rule-relevant lines varies little from seed to seed. */
+/* Lines per block (about 20 s of log). Every GEN_EPISODE_BLOCKS blocks
+ * (about 8 minutes) hold one incident of GEN_INCIDENT_BLOCKS blocks
+ * (database connections exhausted, timeouts, crashes, memory) that
+ * starts 3 to 6 blocks into the episode. The calm between two
+ * incidents is longer than 5 minutes and nearly free of errors, so
+ * alerts on 5-minute windows fire and then resolve; and the share of
+ * rule-relevant lines varies little from seed to seed. */
 #define GEN_BLOCK_LINES		20000
-#define GEN_INCIDENT_EVERY	4
+#define GEN_EPISODE_BLOCKS	25
+#define GEN_INCIDENT_BLOCKS	4
 /* Kind weights are per GEN_WEIGHT_TOTAL records. */
 #define GEN_WEIGHT_TOTAL	100000
 /* Distinct client addresses, web dynos, worker dynos. */
@@ -56,8 +61,11 @@
 /* Long-lived Postgres backends that write LOG lines; refused
  * connections get fresh backend ids above these. */
 #define GEN_PG_BACKENDS		48
-/* Heroku Postgres standard-0 allows 120 connections. */
-#define GEN_PG_MAX_CONN		120
+/* Connection limit of the database (Heroku Postgres essential-0: 20,
+ * the shipped rules' default DW_PG_CONNECTION_LIMIT). Calm traffic
+ * stays below GEN_PG_CALM_CONN, incidents run up to the limit. */
+#define GEN_PG_MAX_CONN		20
+#define GEN_PG_CALM_CONN	14
 
 /* What a record is. Kinds after K_FIRST_RELEVANT are rule material. */
 enum kind {
@@ -92,6 +100,8 @@ static const char *const kind_names[K_COUNT] = {
 };
 
 /* Record weights in calm and incident blocks (per GEN_WEIGHT_TOTAL).
+ * Calm blocks carry only what stays under the shipped rules'
+ * thresholds: metrics samples, sub-2 s statements, a rare H12.
  * K_ROUTER takes whatever is left. Multi-line kinds emit more lines
  * than one record (traceback, continuation, R14 preamble). */
 struct weight {
@@ -102,26 +112,27 @@ struct weight {
 
 static const struct weight weights[] = {
 	{ K_GUNICORN,		3000,	3000 },
-	{ K_DJANGO,		13000,	12000 },
-	{ K_WORKER,		5000,	5000 },
+	{ K_DJANGO,		13000,	11000 },
+	{ K_WORKER,		5000,	4000 },
 	{ K_DYNO_METRICS,	500,	500 },
 	{ K_PG_NOISE,		150,	150 },
-	{ K_STATE,		5,	40 },
-	{ K_PG_53300,		200,	1600 },
-	{ K_PG_SLOW,		900,	1500 },
-	{ K_PG_METRICS,		150,	150 },
-	{ K_H12,		300,	1600 },
-	{ K_H13,		60,	300 },
-	{ K_H10,		20,	250 },
-	{ K_DJANGO_OPERR,	100,	1000 },
-	{ K_R14,		60,	300 },
-	{ K_L10,		20,	120 },
+	{ K_STATE,		0,	100 },
+	{ K_PG_53300,		0,	5000 },
+	{ K_PG_SLOW,		600,	2200 },
+	{ K_PG_METRICS,		100,	100 },
+	{ K_H12,		1,	5000 },
+	{ K_H13,		0,	800 },
+	{ K_H10,		0,	500 },
+	{ K_DJANGO_OPERR,	0,	2500 },
+	{ K_R14,		0,	300 },
+	{ K_L10,		0,	200 },
 };
 
 struct gen {
 	uint64_t	 s[4];		/* xoshiro256** state */
 	FILE		*out;
 	uint64_t	 maxlines;
+	uint64_t	 block_lines;	/* GEN_BLOCK_LINES unless -b */
 	uint64_t	 nlines;
 	uint64_t	 nbytes;
 	uint64_t	 counts[K_COUNT];
@@ -949,10 +960,13 @@ emit_pg_slow(struct gen *g)
 	const char	*t = PICK(g, sql_tables);
 	int		split = rnd_pct(g, 30);
 
-	/* Heroku logs statements slower than 2 s by default; some apps
-	 * lower log_min_duration_statement, so a fifth are faster. */
-	ms = rnd_pct(g, 80) ? rnd_range(g, 2000, 30000) :
-	    rnd_range(g, 500, 1999);
+	/* log_min_duration_statement is 500 ms here: in calm times
+	 * statements stay under the rules' 2 s, under lock contention
+	 * most take longer. */
+	if (g->incident && rnd_pct(g, 75))
+		ms = rnd_range(g, 2000, 30000);
+	else
+		ms = rnd_range(g, 500, 1999);
 	pg_begin(g, g->pg_pid[b], seq, 1);
 	put_s(g, " sql_error_code = 00000 LOG:  duration: ");
 	put_u(g, ms, 1);
@@ -989,11 +1003,11 @@ emit_pg_metrics(struct gen *g)
 	uint32_t	active, waiting;
 
 	if (g->incident) {
-		active = rnd_range(g, 90, GEN_PG_MAX_CONN);
-		waiting = rnd_range(g, 0, 12);
+		active = rnd_range(g, GEN_PG_CALM_CONN + 2, GEN_PG_MAX_CONN);
+		waiting = rnd_range(g, 0, 4);
 	} else {
-		active = rnd_range(g, 8, 45);
-		waiting = rnd_pct(g, 90) ? 0 : rnd_range(g, 1, 3);
+		active = rnd_range(g, 2, GEN_PG_CALM_CONN);
+		waiting = 0;
 	}
 	g->pg_xact += rnd_range(g, 100, 3000);
 	line_begin(g, "app", "heroku-postgres", 0);
@@ -1130,7 +1144,8 @@ pick_kind(struct gen *g)
 }
 
 static void
-gen_init(struct gen *g, uint64_t seed, uint64_t maxlines, FILE *out)
+gen_init(struct gen *g, uint64_t seed, uint64_t maxlines, uint64_t block,
+    FILE *out)
 {
 	static const char	alnum[] =
 	    "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -1142,6 +1157,7 @@ gen_init(struct gen *g, uint64_t seed, uint64_t maxlines, FILE *out)
 		g->s[i] = splitmix64(&x);
 	g->out = out;
 	g->maxlines = maxlines;
+	g->block_lines = block;
 	g->t_us = GEN_START_S * 1000000;
 	for (i = 0; i < GEN_PG_BACKENDS; i++) {
 		g->pg_pid[i] = rnd_range(g, 100000, 999999);
@@ -1180,14 +1196,16 @@ gen_run(struct gen *g)
 {
 	enum kind	k;
 	uint64_t	block = UINT64_MAX;
-	uint32_t	slot = 0;
+	uint32_t	start = 0, b;
 
 	while (g->nlines < g->maxlines) {
-		if (g->nlines / GEN_BLOCK_LINES != block) {
-			block = g->nlines / GEN_BLOCK_LINES;
-			if (block % GEN_INCIDENT_EVERY == 0)
-				slot = rnd_below(g, GEN_INCIDENT_EVERY);
-			g->incident = block % GEN_INCIDENT_EVERY == slot;
+		if (g->nlines / g->block_lines != block) {
+			block = g->nlines / g->block_lines;
+			b = (uint32_t)(block % GEN_EPISODE_BLOCKS);
+			if (b == 0)
+				start = 3 + rnd_below(g, 4);
+			g->incident = b >= start &&
+			    b < start + GEN_INCIDENT_BLOCKS;
 		}
 		g->t_us += rnd_range(g, 1, 2 * GEN_GAP_MEAN_US - 1);
 		k = pick_kind(g);
@@ -1280,11 +1298,15 @@ parse_u64(const char *s, uint64_t *v)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gencorpus [-n LINES] [-s SEED] [-v] > file\n"
-	    "  -n LINES  lines to write (default %llu)\n"
-	    "  -s SEED   PRNG seed (default %llu); same seed, same bytes\n"
-	    "  -v        per-kind line counts on stderr\n",
-	    GEN_LINES_DEFAULT, GEN_SEED_DEFAULT);
+	fprintf(stderr, "usage: gencorpus [-n LINES] [-s SEED] "
+	    "[-b BLOCK_LINES] [-v] > file\n"
+	    "  -n LINES        lines to write (default %llu)\n"
+	    "  -s SEED         PRNG seed (default %llu); same seed, same "
+	    "bytes\n"
+	    "  -b BLOCK_LINES  lines per calm/incident block (default %d);\n"
+	    "                  smaller puts incidents into short corpora\n"
+	    "  -v              per-kind line counts on stderr\n",
+	    GEN_LINES_DEFAULT, GEN_SEED_DEFAULT, GEN_BLOCK_LINES);
 	exit(2);
 }
 
@@ -1295,10 +1317,15 @@ main(int argc, char **argv)
 	static char		 outbuf[GEN_OUTBUF_BYTES];
 	uint64_t		 lines = GEN_LINES_DEFAULT;
 	uint64_t		 seed = GEN_SEED_DEFAULT;
+	uint64_t		 block = GEN_BLOCK_LINES;
 	int			 ch, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "n:s:vh")) != -1) {
+	while ((ch = getopt(argc, argv, "n:s:b:vh")) != -1) {
 		switch (ch) {
+		case 'b':
+			if (parse_u64(optarg, &block) == -1 || block == 0)
+				usage();
+			break;
 		case 'n':
 			if (parse_u64(optarg, &lines) == -1)
 				usage();
@@ -1317,7 +1344,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage();
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	gen_init(&g, seed, lines, stdout);
+	gen_init(&g, seed, lines, block, stdout);
 	gen_run(&g);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "gencorpus: write error: %s\n",

@@ -262,7 +262,8 @@ maxrss() { sort -n "$1" | tail -1; }
 
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 echo "drainwatch bench - $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "machine:  ${cpu:-unknown CPU}, $(nproc 2>/dev/null || echo ?) CPUs, $(uname -sr)"
+echo "machine:  ${cpu:-unknown CPU}, $(nproc 2>/dev/null || echo ?) CPUs," \
+    "$(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "corpus:   $corpus: $nlines lines, $nbytes bytes" \
     "($(awk -v b="$nbytes" -v l="$nlines" 'BEGIN { printf "%.1f", b / l }') bytes/line)"
 echo "patterns: $(tail -1 "$tmp/alt.info")"
@@ -306,7 +307,7 @@ echo "vs grep = seconds of grep with the rules' patterns / tool seconds" \
     "(above 1 = faster than that grep)."
 if [ -n "$gs" ]; then
 	echo "grep matched $(cat "$tmp/grep.out") lines" \
-	    "${relevant:+(the generator wrote $relevant rule-relevant lines)}"
+	    "${relevant:+(the generator counts $relevant lines of the kinds it writes for rules)}"
 fi
 if [ -n "$ref" ] && [ -s "$tmp/ref.t" ]; then
 	rs=$(median "$tmp/ref.t")

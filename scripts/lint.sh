@@ -59,7 +59,7 @@ fi
 
 # shellcheck disable=SC2086
 exec python3 - $files <<'EOF'
-import difflib, os, re, shutil, subprocess, sys, tempfile
+import concurrent.futures, difflib, os, re, shutil, subprocess, sys, tempfile
 
 COLUMNS = 80
 TAB = 8
@@ -77,8 +77,9 @@ WS = re.compile(r'(?<=\S)\s+')
 NOWS = re.compile(r'\s+')
 # `__attribute__((...))` or `DW_PRINTF(2, 3);` after a prototype's `)`.
 ATTR = re.compile(r'^(__attribute__|__dead\b|[A-Z][A-Z0-9_]*\()')
-# A brace that opens an enum body or an initialiser list.
-LIST_OPEN = re.compile(r'(\benum\b[^;{]*|=\s*)\{')
+# A brace that opens an enum body, an initialiser list or a compound
+# literal `= (struct x){`.
+LIST_OPEN = re.compile(r'(\benum\b[^;{]*|=\s*(\([^()]*\)\s*)?)\{')
 MACRO = re.compile(r'#\s*define\s+\w+(\([^)]*\))?')
 
 def code_only(text):
@@ -241,12 +242,16 @@ style0 = os.path.join(tmpdir, '.clang-format')
 with open('.clang-format') as f, open(style0, 'w') as g:
     g.write(re.sub(r'(?m)^ColumnLimit:.*$', 'ColumnLimit: 0', f.read()))
 
-counts = {'format': 0, 'banned': 0, 'alloc': 0}
-for path in sys.argv[1:]:
+def check(path):
     with open(path, encoding='utf-8', errors='replace') as f:
         text = f.read()
-    found = sorted(format_findings(path, text, style0) +
+    return sorted(format_findings(path, text, style0) +
         call_findings(path, text), key=lambda x: x[0])
+
+counts = {'format': 0, 'banned': 0, 'alloc': 0}
+with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+    results = list(pool.map(check, sys.argv[1:]))
+for path, found in zip(sys.argv[1:], results):
     for no, what in found:
         print('%s:%d: %s' % (path, no, what))
         counts[what.split(':')[0]] += 1

@@ -395,6 +395,67 @@ cmd_replay(const struct opts *o)
 	return rc;
 }
 
+/* Results of the last reload, for POST /-/reload (read by HTTP threads). */
+static volatile sig_atomic_t	 reload_done;	/* bumped after each */
+static volatile sig_atomic_t	 reload_failed;	/* 1: last one rejected */
+
+/*
+ * SIGHUP: re-read agent.yaml and every rule file. A configuration with
+ * errors is rejected (errors logged) and the running one stays. Rules
+ * whose definition did not change keep their windows and alerts;
+ * removed or changed rules resolve their firing alerts. Sinks, routes,
+ * the listener and limits are read at start only (logged when changed).
+ */
+static void
+agent_reload(struct agent *a, const struct opts *o)
+{
+	struct dw_config	 nc;
+	struct diag		 dg;
+	struct rules		*nr = NULL, *old;
+	int			 i, kept = 0, removed = 0;
+
+	log_info("reload: reading %s", a->cfg.file);
+	diag_init(&dg, stderr);
+	config_load(&nc, o->config, &dg);
+	if (dg.nerrors == 0) {
+		nr = rules_new();
+		if (nr == NULL)
+			dg.nerrors++;
+		else {
+			rules_load_paths(nr, (const char *const *)nc.rule_paths,
+			    nc.nrule_paths, &dg);
+			if (dg.nerrors == 0 && rules_finish(nr, &dg) == -1 &&
+			    dg.nerrors == 0)
+				dg.nerrors++;
+		}
+	}
+	if (dg.nerrors > 0 || pipeline_reload(a->pl, nr) == -1) {
+		log_warnx("reload rejected: %d error(s) (listed above); the "
+		    "running configuration stays", dg.nerrors);
+		rules_free(nr);
+		config_free(&nc);
+		reload_failed = 1;
+		reload_done++;
+		return;
+	}
+	old = a->rules;
+	for (i = 0; i < old->n; i++) {
+		struct rule	*r = rules_find(nr, old->v[i]->name);
+
+		if (r != NULL && r->def_hash == old->v[i]->def_hash)
+			kept++;
+		else if (r == NULL)
+			removed++;
+	}
+	a->rules = nr;
+	rules_free(old);
+	log_info("reload: %d rules loaded: %d unchanged (state kept), %d new "
+	    "or changed, %d removed", nr->n, kept, nr->n - kept, removed);
+	config_free(&nc);
+	reload_failed = 0;
+	reload_done++;
+}
+
 static int
 stdin_wanted(enum stdin_mode m)
 {
@@ -520,6 +581,11 @@ cmd_run(const struct opts *o)
 		struct pollfd	pfd[2];
 		int		n, nfd = 0, in_i = -1, q_i = -1;
 		dw_ms		now;
+
+		if (got_hup) {
+			got_hup = 0;
+			agent_reload(&a, o);
+		}
 
 		if (in != NULL) {
 			pfd[nfd].fd = 0;

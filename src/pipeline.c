@@ -84,6 +84,15 @@ pipeline_new(struct rules *rules, const struct pipeline_conf *conf)
 	return pl;
 }
 
+int
+pipeline_reload(struct pipeline *pl, struct rules *rules)
+{
+	if (rules->pf == NULL || alert_engine_rebind(pl->alerts, rules) == -1)
+		return -1;
+	pl->rules = rules;
+	return 0;
+}
+
 void
 pipeline_free(struct pipeline *pl)
 {

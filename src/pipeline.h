@@ -63,6 +63,13 @@ struct alert_engine *pipeline_alerts(const struct pipeline *);
 void		 pipeline_free(struct pipeline *);
 
 /*
+ * Live reload: from now on use rules (borrowed). Unchanged rules keep
+ * their state (alert_engine_rebind); records being assembled are kept.
+ * The caller frees the old rule set afterwards. -1: nothing changed.
+ */
+int		 pipeline_reload(struct pipeline *, struct rules *);
+
+/*
  * Feed a block of complete lines, each ended by LF, all from one source
  * labelled app (may be empty). arrival is the wall-clock time they were
  * read (ignored in replay). Never allocates per line.

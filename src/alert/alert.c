@@ -406,6 +406,94 @@ alert_engine_free(struct alert_engine *e)
 	free(e);
 }
 
+static void	key_emit(struct alert_engine *, struct akey *,
+		    enum alert_status, int, dw_ms);
+static void	key_set_state(struct alert_engine *, struct akey *,
+		    enum alert_state);
+
+/* Resolve (if firing) and free every key of rs. */
+static void
+rstate_retire(struct alert_engine *e, struct rstate *rs)
+{
+	uint32_t	j;
+
+	for (j = 0; j <= rs->cap; j++) {
+		struct akey	*k = j < rs->cap ? rs->table[j] :
+		    rs->overflow_key;
+
+		if (k == NULL)
+			continue;
+		if (k->state == AS_FIRING) {
+			rs->rule->alerts_resolved++;
+			e->st.resolved++;
+			key_emit(e, k, ALERT_RESOLVED, 0, e->now);
+		}
+		key_set_state(e, k, AS_INACTIVE);
+		heap_remove(e, k);
+		e->st.keys--;
+		free(k);
+	}
+	free(rs->table);
+	memset(rs, 0, sizeof(*rs));
+}
+
+int
+alert_engine_rebind(struct alert_engine *e, struct rules *nr)
+{
+	struct rstate	*nrst;
+	int		*moved, i, j;
+	uint32_t	 k;
+
+	nrst = calloc((size_t)nr->n + 1, sizeof(*nrst));
+	moved = calloc((size_t)e->nrules + 1, sizeof(*moved));
+	if (nrst == NULL || moved == NULL) {
+		free(nrst);
+		free(moved);
+		return -1;
+	}
+	for (i = 0; i < nr->n; i++) {
+		struct rule	*r = nr->v[i];
+
+		for (j = 0; j < e->nrules; j++) {
+			struct rule	*o = e->rst[j].rule;
+
+			if (moved[j] || o->def_hash != r->def_hash ||
+			    strcmp(o->name, r->name) != 0)
+				continue;
+			nrst[i] = e->rst[j];
+			moved[j] = 1;
+			r->matches = o->matches;
+			r->rejected_condition = o->rejected_condition;
+			r->alerts_fired = o->alerts_fired;
+			r->alerts_resolved = o->alerts_resolved;
+			break;
+		}
+		nrst[i].rule = r;
+		if (j == e->nrules)
+			window_shape_init(&nrst[i].shape, r->window,
+			    r->agg == AGG_SUM || r->agg == AGG_AVG,
+			    r->agg == AGG_MIN || r->agg == AGG_MAX);
+	}
+	for (j = 0; j < e->nrules; j++)
+		if (!moved[j])
+			rstate_retire(e, &e->rst[j]);
+	for (i = 0; i < nr->n; i++) {
+		struct rstate	*rs = &nrst[i];
+
+		for (k = 0; k < rs->cap; k++)
+			if (rs->table[k] != NULL)
+				rs->table[k]->rst = rs;
+		if (rs->overflow_key != NULL)
+			rs->overflow_key->rst = rs;
+	}
+	free(e->rst);
+	free(moved);
+	e->rst = nrst;
+	e->nrules = nr->n;
+	e->rules = nr;
+	return 0;
+}
+
 dw_ms
 alert_now(const struct alert_engine *e)
 {

@@ -84,6 +84,14 @@ void			 alert_engine_free(struct alert_engine *);
 void	alert_observe(struct alert_engine *, struct rule *,
 	    const struct dw_str *values, double value, dw_ms ts,
 	    struct dw_str sample);
+/*
+ * Switch to a new rule set (live reload). Rules with the same name and
+ * definition (def_hash) keep their keys, windows, pending and firing
+ * alerts and counters; every firing alert of a removed or changed rule
+ * is resolved now. The old rule set must stay alive until this returns.
+ * -1 on allocation failure (nothing changed).
+ */
+int	alert_engine_rebind(struct alert_engine *, struct rules *);
 /* Run every deadline due at or before now, in time order. */
 void	alert_advance(struct alert_engine *, dw_ms now);
 /* The engine's event clock (latest time advanced to). */

@@ -60,6 +60,8 @@ struct rule {
 	char		*file;
 	int		 line;
 	int		 index;		/* position in the rule set */
+	uint64_t	 def_hash;	/* of its YAML definition: a reload
+					   keeps the state of unchanged rules */
 
 	/* matching */
 	char		*pattern;

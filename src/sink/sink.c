@@ -180,8 +180,13 @@ add_sink(struct sink_set *ss, const struct sink_ops *ops, const char *name,
 	} else if (rc == 0 && dg->nerrors == before) {
 		ss->sinks[ss->nsinks++] = s;
 		s = NULL;
-	} else
+	} else {
+		/* Reported already; remember the name so that routes
+		 * naming it do not add a second, misleading error. */
+		ss->skipped[ss->nskipped++] = s->name;
+		s->name = NULL;
 		rc = -1;
+	}
 out:
 	sink_destroy(s);
 	free(sub.pairs);

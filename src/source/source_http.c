@@ -389,6 +389,7 @@ http_conf_load(struct http_conf *hc, const struct ynode *map,
 {
 	int	before = dg->nerrors;
 
+	http_conf_free(hc);		/* initialised or zeroed: no leak */
 	http_conf_init(hc);
 	if (map == NULL)
 		return 0;
@@ -626,9 +627,14 @@ static const char *const auth_names[AUTH_COUNT] = {
 	"missing", "bad_credentials", "token"
 };
 
+/* Causes of a warning, each rate-limited on its own. */
+enum warn_cause {
+	W_MHD = 0, W_AUTH, W_TOKEN, W_TOO_LARGE, W_NOT_LOGPLEX, W_QUEUE_FULL,
+	W_MEMORY, W_TIMEOUT, W_COUNT
+};
+
 struct http_counters {
 	uint64_t	status[NSTATUS];
-	uint64_t	requests;
 	uint64_t	body_bytes;
 	uint64_t	frames;
 	uint64_t	lines;
@@ -665,7 +671,7 @@ struct source_http {
 	uint16_t		 port;
 	struct http_counters	 c;
 	pthread_mutex_t		 warn_mu;
-	struct log_limiter	 warn_lim;
+	struct log_limiter	 warn_lim[W_COUNT];
 	struct MHD_Response	*r_ok, *r_204, *r_400, *r_401, *r_403,
 				*r_404, *r_405, *r_413, *r_503, *r_503_close;
 };
@@ -707,12 +713,13 @@ wall_ms(void)
 	return (dw_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Warn at most once per HTTP_WARN_INTERVAL_MS per cause. */
 static void
-http_warn(struct source_http *sh, const char *what, const char *detail)
+http_warn(struct source_http *sh, enum warn_cause w, const char *what)
 {
 	pthread_mutex_lock(&sh->warn_mu);
-	log_ratelimited(&sh->warn_lim, wall_ms(), HTTP_WARN_INTERVAL_MS,
-	    "http: %s%s%s", what, detail[0] != '\0' ? ": " : "", detail);
+	log_ratelimited(&sh->warn_lim[w], wall_ms(), HTTP_WARN_INTERVAL_MS,
+	    "http: %s", what);
 	pthread_mutex_unlock(&sh->warn_mu);
 }
 
@@ -723,11 +730,12 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	char			 msg[256];
 	size_t			 n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(msg, "libmicrohttpd: ", 15);
+	vsnprintf(msg + 15, sizeof(msg) - 15, fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	http_warn(sh, "libmicrohttpd", msg);
+	http_warn(sh, W_MHD, msg);
 }
 
 /* Constant-time equality: time depends only on the expected length. */
@@ -1048,7 +1056,6 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 	size_t			 fbsize;
 	enum dedup_rc		 drc;
 
-	CNT_ADD(sh->c.requests, 1);
 	if (CNT_GET(sh->c.connections) > hc->max_connections) {
 		CNT_ADD(sh->c.rejected[REJ_OVERLOAD], 1);
 		return reply(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -1074,7 +1081,7 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 
 	/* Nothing of a request that fails auth is looked at. */
 	if (has_credentials(hc) && check_basic(sh, c) == -1) {
-		http_warn(sh, "rejected request", "bad or missing "
+		http_warn(sh, W_AUTH, "rejected request: bad or missing "
 		    "credentials (401)");
 		return reply(sh, c, MHD_HTTP_UNAUTHORIZED, sh->r_401);
 	}
@@ -1082,8 +1089,8 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 	tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    "Logplex-Drain-Token");
 	if (check_token(sh, tok, &app) == -1) {
-		http_warn(sh, "rejected request", "drain token not in "
-		    "drain_tokens (403)");
+		http_warn(sh, W_TOKEN, "rejected request: drain token not "
+		    "in drain_tokens (403)");
 		return reply(sh, c, MHD_HTTP_FORBIDDEN, sh->r_403);
 	}
 	ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -1094,8 +1101,8 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 	clen = header_uint(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen > 0 && (uint64_t)clen > hc->max_body) {
 		CNT_ADD(sh->c.rejected[REJ_TOO_LARGE], 1);
-		http_warn(sh, "rejected request", "body larger than "
-		    "max_body (413)");
+		http_warn(sh, W_TOO_LARGE, "rejected request: body larger "
+		    "than max_body (413)");
 		return reply(sh, c, MHD_HTTP_CONTENT_TOO_LARGE, sh->r_413);
 	}
 
@@ -1141,8 +1148,8 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 		r->framebuf = malloc(fbsize);
 	if (r->framebuf == NULL) {
 		CNT_ADD(sh->c.rejected[REJ_MEMORY], 1);
-		http_warn(sh, "rejected request", "too many bodies in flight "
-		    "for queue_bytes (503)");
+		http_warn(sh, W_MEMORY, "rejected request: too many bodies "
+		    "in flight for queue_bytes (503)");
 		req_free(r);
 		return reply(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE, sh->r_503);
 	}
@@ -1190,8 +1197,8 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	}
 	if (r->fr.st.frames == 0 && r->received > 0) {
 		CNT_ADD(sh->c.rejected[REJ_NOT_LOGPLEX], 1);
-		http_warn(sh, "rejected request", "body holds no logplex "
-		    "frame (400)");
+		http_warn(sh, W_NOT_LOGPLEX, "rejected request: body holds "
+		    "no logplex frame (400)");
 		return reply(sh, c, MHD_HTTP_BAD_REQUEST, sh->r_400);
 	}
 	if (r->msg_count >= 0 && (uint64_t)r->msg_count != r->fr.st.frames)
@@ -1200,8 +1207,8 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	nbytes = r->batch.len;
 	if (ingest_push(sh->q, &r->batch, r->app) == -1) {
 		CNT_ADD(sh->c.rejected[REJ_QUEUE_FULL], 1);
-		http_warn(sh, "rejected request", "ingest queue full, "
-		    "logplex will retry (503)");
+		http_warn(sh, W_QUEUE_FULL, "rejected request: ingest "
+		    "queue full, logplex will retry (503)");
 		return reply(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE, sh->r_503);
 	}
 	if (r->dd_reserved) {
@@ -1232,7 +1239,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	r->received += n;
 	if (mono_ms() - r->start > sh->conf->request_timeout) {
 		CNT_ADD(sh->c.rejected[REJ_TIMEOUT], 1);
-		http_warn(sh, "request timed out", "connection closed");
+		http_warn(sh, W_TIMEOUT, "request took longer than "
+		    "request_timeout: connection closed");
 		return MHD_NO;
 	}
 	if (r->received > sh->conf->max_body) {

@@ -91,7 +91,8 @@ extern const size_t		http_conf_nkeys;
 /* Defaults only (no file): listen on HTTP_DEFAULT_LISTEN, path /logs. */
 void	http_conf_init(struct http_conf *);
 /*
- * Read the sources.http mapping (map may be NULL: defaults). Every
+ * Read the sources.http mapping (map may be NULL: defaults) into hc,
+ * which must be zeroed or set up by http_conf_init(). Every
  * mistake is a located error through dg. Returns 0, or -1 when errors
  * were reported. The conf owns copies of all strings; map need not
  * outlive it.

@@ -4,7 +4,8 @@
 # sha256), another seed -> other bytes, exactly -n lines, a shorter run
 # is a prefix of a longer one, every line in `heroku logs` CLI form with
 # non-decreasing timestamps, and its per-kind counts (-v) agree with
-# what grep finds in the file. Uses 10k-line corpora, so it is fast.
+# what grep finds in the file. Uses 10k-line corpora with 500-line
+# calm/incident blocks (-b 500) so incidents occur; it is fast.
 gen=${BUILD_DIR:-build}/bench/gencorpus
 if [ ! -x "$gen" ]; then
 	echo "$gen not built (make $gen)"
@@ -17,10 +18,13 @@ fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 
 n=10000
-"$gen" -n $n -s 42 -v >"$tmp/a.log" 2>"$tmp/a.stats" || bad "gencorpus -s 42 exited $?"
-"$gen" -n $n -s 42 >"$tmp/b.log" || bad "second gencorpus -s 42 exited $?"
-"$gen" -n $n -s 43 >"$tmp/c.log" || bad "gencorpus -s 43 exited $?"
-"$gen" -n 1000 -s 42 >"$tmp/d.log" || bad "gencorpus -n 1000 exited $?"
+"$gen" -n $n -s 42 -b 500 -v >"$tmp/a.log" 2>"$tmp/a.stats" ||
+    bad "gencorpus -s 42 exited $?"
+"$gen" -n $n -s 42 -b 500 >"$tmp/b.log" || bad "second gencorpus -s 42 exited $?"
+"$gen" -n $n -s 43 -b 500 >"$tmp/c.log" || bad "gencorpus -s 43 exited $?"
+"$gen" -n 1000 -s 42 -b 500 >"$tmp/d.log" || bad "gencorpus -n 1000 exited $?"
+"$gen" -n $n -s 42 >"$tmp/e.log" || bad "gencorpus (default blocks) exited $?"
+"$gen" -n $n -s 42 >"$tmp/f.log" || bad "gencorpus (default blocks) exited $?"
 
 ha=$(sha256sum <"$tmp/a.log" | cut -d' ' -f1)
 hb=$(sha256sum <"$tmp/b.log" | cut -d' ' -f1)
@@ -30,6 +34,7 @@ echo "seed 42: $hb"
 echo "seed 43: $hc"
 [ "$ha" = "$hb" ] || bad "same seed gave different output"
 [ "$ha" != "$hc" ] || bad "seeds 42 and 43 gave the same output"
+cmp -s "$tmp/e.log" "$tmp/f.log" || bad "same seed, default blocks: outputs differ"
 
 lines=$(wc -l <"$tmp/a.log" | tr -d ' ')
 [ "$lines" = $n ] || bad "asked for $n lines, got $lines"
@@ -66,6 +71,12 @@ check django_operr 'app\[web\.[0-9]+\]: django\.db\.utils\.OperationalError: con
 check r14 'heroku\[web\.[0-9]+\]: Error R14 \(Memory quota exceeded\)$'
 check l10 'heroku\[logplex\]: Error L10 \(output buffer overflow\): '
 check lines '.'
+# Every kind the rules are about must occur, or the checks above prove
+# little.
+for k in pg_53300 pg_slow pg_metrics router_h12 router_h13 router_h10 \
+    django_operr r14 l10; do
+	[ "$(stat $k)" -gt 0 ] 2>/dev/null || bad "no $k line in the corpus"
+done
 want=$(stat bytes)
 got=$(wc -c <"$tmp/a.log" | tr -d ' ')
 [ "$want" = "$got" ] || bad "bytes: generator says '$want', file has $got"
@@ -75,6 +86,8 @@ got=$(wc -c <"$tmp/a.log" | tr -d ' ')
 [ $? = 2 ] || bad "-n notanumber was not refused with status 2"
 "$gen" -n -5 >/dev/null 2>&1
 [ $? = 2 ] || bad "-n -5 was not refused with status 2"
+"$gen" -b 0 >/dev/null 2>&1
+[ $? = 2 ] || bad "-b 0 was not refused with status 2"
 
 [ $fail = 0 ] && echo "gencorpus deterministic and consistent"
 exit $fail

@@ -12,6 +12,9 @@
 #ifndef DW_TEST_HTTP_RECV_H
 #define DW_TEST_HTTP_RECV_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdint.h>

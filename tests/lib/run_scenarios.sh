@@ -27,8 +27,12 @@
 #                query_wait_timeout 3 s) -> pgbouncer.log, pgbouncer-pg.log,
 #                pgbouncer-client-errors.log, pgbouncer-provoke.json,
 #                pgbouncer-heroku-cli.log
-#   healthy      PostgreSQL + PgBouncer + Django with comfortable limits and
-#                a bounded load -> healthy-*.log; must contain no error
+#   healthy      comfortable limits, bounded load: Django straight to
+#                PostgreSQL (the django phase's set-up), then through
+#                PgBouncer -> healthy-pg.log (prefix '%m [%p] sql_error_code
+#                = %e '), healthy-pg-heroku-cli.log, healthy-pgbouncer.log,
+#                healthy-django{,-pgb}-{web,access}.log, *-heroku-cli.log;
+#                must contain no error, warning or slow statement
 # Finally heroku_wrap.py verify compares its own emulation of PostgreSQL's
 # syslog splitting with the captured real messages (pg-syslog-verify.txt)
 # and the counts of every interesting line are printed and written to
@@ -179,46 +183,61 @@ phase_healthy()
 	PGB_MAX_CLIENT_CONN=50 PGB_POOL_SIZE=5 PGB_QUERY_WAIT_TIMEOUT=30 \
 	    pgb_start || return 1
 	dw_atexit "pgb_stop $OUT/healthy-pgbouncer.log"
-	DW_DB_PORT=$PGB_PORT DW_CONN_MAX_AGE=600 DW_CONN_WARN=5 \
+	_rc=0
+	# 1. The storm's set-up (Django straight to PostgreSQL, persistent
+	# connections), with room: 2 workers x 2 threads = 4 connections of
+	# role app (limit 20, warning above 5).
+	DW_DB_PORT=$PG_PORT DW_CONN_MAX_AGE=600 DW_CONN_WARN=5 \
 	    DW_SLOW_QUERY_MS=2000 django_start "$OUT" healthy-django 2 2 ||
 	    return 1
 	dw_atexit django_stop
-	echo "healthy: Django $DJANGO_URL -> PgBouncer :$PGB_PORT (pool 5)" \
-	    "-> PostgreSQL :$PG_PORT (role app limit 20)"
+	echo "healthy: Django $DJANGO_URL -> PostgreSQL :$PG_PORT" \
+	    "(role app limit 20)"
 	django_load --mix /db/=9 --mix '/slow/?s=0.5=1' --concurrency 4 \
-	    --requests 25 --expect-all-ok --json "$OUT/healthy-load.json"
-	_rc=$?
+	    --requests 25 --expect-all-ok --json "$OUT/healthy-load.json" ||
+	    _rc=1
+	django_stop
+	# 2. The same app through PgBouncer (transaction pooling, pool 5).
+	DW_DB_PORT=$PGB_PORT DW_CONN_MAX_AGE=600 DW_CONN_WARN=5 \
+	    DW_SLOW_QUERY_MS=2000 django_start "$OUT" healthy-django-pgb 2 2 ||
+	    return 1
+	echo "healthy: Django $DJANGO_URL -> PgBouncer :$PGB_PORT (pool 5)" \
+	    "-> PostgreSQL :$PG_PORT"
+	django_load --mix /db/=9 --mix '/slow/?s=0.5=1' --concurrency 4 \
+	    --requests 25 --expect-all-ok --json "$OUT/healthy-pgb-load.json" ||
+	    _rc=1
 	django_stop
 	pgb_stop "$OUT/healthy-pgbouncer.log"
 	pg_stop "$OUT/healthy-pg.log"
 	wrap pg-stderr "$OUT/healthy-pg.log" --strip-ts-pid \
 	    --cli "$OUT/healthy-pg-heroku-cli.log" \
 	    --logplex "$OUT/healthy-pg-logplex.frames" || _rc=1
-	wrap app "$OUT/healthy-django-web.stamped" --stamped \
-	    --cli "$OUT/healthy-django-heroku-cli.log" || _rc=1
+	for _n in healthy-django healthy-django-pgb; do
+		wrap app "$OUT/$_n-web.stamped" --stamped \
+		    --cli "$OUT/$_n-heroku-cli.log" || _rc=1
+	done
 	return $_rc
 }
 
-run_phase()	# PHASE: run it in a subshell, record rc and seconds
+run_phase()	# PHASE: meant to run as a subshell (`run_phase X &`)
 {
-	(
-		# Not the parent's exit list (it stops the other phases).
-		DW_ATEXIT=""
-		trap - EXIT INT TERM HUP
-		_t0=$(now)
-		case "$1" in
-		pg-default)	phase_pg default default pg ;;
-		pg-debian)	phase_pg debian debian pg-debian ;;
-		pg-heroku1)	phase_pg heroku1 heroku1 pg-heroku1 ;;
-		pg-heroku2)	phase_pg heroku2 heroku2 pg-heroku2 ;;
-		django)		phase_django ;;
-		pgbouncer)	phase_pgbouncer ;;
-		healthy)	phase_healthy ;;
-		esac
-		_rc=$?
-		echo "$_rc $(elapsed "$_t0" "$(now)")" >"$OUT/.phase-$1"
-		exit $_rc
-	) >"$OUT/run-$1.log" 2>&1
+	exec >"$OUT/run-$1.log" 2>&1
+	# Not the parent's exit list (it stops the other phases).
+	DW_ATEXIT=""
+	trap - EXIT INT TERM HUP
+	_t0=$(now)
+	case "$1" in
+	pg-default)	phase_pg default default pg ;;
+	pg-debian)	phase_pg debian debian pg-debian ;;
+	pg-heroku1)	phase_pg heroku1 heroku1 pg-heroku1 ;;
+	pg-heroku2)	phase_pg heroku2 heroku2 pg-heroku2 ;;
+	django)		phase_django ;;
+	pgbouncer)	phase_pgbouncer ;;
+	healthy)	phase_healthy ;;
+	esac
+	_rc=$?
+	echo "$_rc $(elapsed "$_t0" "$(now)")" >"$OUT/.phase-$1"
+	exit $_rc
 }
 
 T0=$(now)
@@ -226,8 +245,11 @@ rm -f "$OUT"/.phase-*
 PIDS=""
 _kill_phases()
 {
+	# A phase subshell runs its cleanup trap only once its foreground
+	# command has ended: stop that command (its children, by parent pid).
 	for _p in $PIDS; do
 		kill -TERM "$_p" 2>/dev/null
+		pkill -TERM -P "$_p" 2>/dev/null
 	done
 	for _p in $PIDS; do
 		wait "$_p" 2>/dev/null
@@ -236,7 +258,7 @@ _kill_phases()
 dw_atexit _kill_phases
 for _p in $PHASES; do
 	if [ "${DW_SCENARIOS_SERIAL:-0}" = 1 ]; then
-		run_phase "$_p"
+		(run_phase "$_p")
 	else
 		run_phase "$_p" &
 		PIDS="$PIDS $!"
@@ -279,7 +301,7 @@ count()
 	if [ -n "${5:-}" ] && [ "$_n" -gt "$5" ]; then
 		_flag="  <-- expected <= $5"; FAIL=1
 	fi
-	say "$(printf '  %-28s %-44s %5d%s' "$1" "$2" "$_n" "$_flag")"
+	say "$(printf '  %-30s %-44s %5d%s' "$1" "$2" "$_n" "$_flag")"
 }
 
 pg_counts()	# FILE
@@ -363,11 +385,14 @@ for _p in $PHASES; do
 		    'sql_error_code = ([1-9A-Z][0-9A-Z]{4}|0[1-9A-Z][0-9A-Z]{3}|00[1-9A-Z][0-9A-Z]{2}|000[1-9A-Z][0-9A-Z]|0000[1-9A-Z])' 0 0
 		count healthy-pgbouncer.log 'PgBouncer WARNING/ERROR' \
 		    ' (WARNING|ERROR) ' 0 0
-		count healthy-django-web.log 'Django ERROR/WARNING/Traceback' \
-		    '^(ERROR|WARNING|CRITICAL) |Traceback|\[(ERROR|WARNING|CRITICAL)\]' 0 0
-		count healthy-django-access.log 'requests answered 200' '" 200 ' 100 100
-		count healthy-django-access.log 'requests not 200' \
-		    '" [1345][0-9][0-9] ' 0 0
+		for _hn in healthy-django healthy-django-pgb; do
+			count $_hn-web.log 'Django ERROR/WARNING/Traceback' \
+			    '^(ERROR|WARNING|CRITICAL) |Traceback|\[(ERROR|WARNING|CRITICAL)\]' 0 0
+			count $_hn-access.log 'load requests answered 200' \
+			    '"GET /(db|slow)/[^"]*" 200 ' 100 100
+			count $_hn-access.log 'requests not 200' \
+			    '" [1345][0-9][0-9] ' 0 0
+		done
 		;;
 	esac
 done

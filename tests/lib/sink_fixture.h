@@ -154,4 +154,57 @@ fx_wall_ms(void)
 	return (dw_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Redirect stdout into a temporary file until fx_capture_end(), which
+ * returns what was written (caller frees). */
+static int	fx_cap_fd = -1, fx_cap_saved = -1;
+static char	fx_cap_path[64];
+
+static __attribute__((unused)) void
+fx_capture_start(void)
+{
+	snprintf(fx_cap_path, sizeof(fx_cap_path), "/tmp/dw-cap-XXXXXX");
+	fx_cap_fd = mkstemp(fx_cap_path);
+	fflush(stdout);
+	fx_cap_saved = dup(1);
+	dup2(fx_cap_fd, 1);
+}
+
+static __attribute__((unused)) char *
+fx_capture_end(void)
+{
+	FILE	*f;
+	long	 len;
+	char	*out;
+
+	fflush(stdout);
+	dup2(fx_cap_saved, 1);
+	close(fx_cap_saved);
+	close(fx_cap_fd);
+	f = fopen(fx_cap_path, "r");
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	out = calloc(1, (size_t)len + 1);
+	if (fread(out, 1, (size_t)len, f) != (size_t)len)
+		out[0] = '\0';
+	fclose(f);
+	unlink(fx_cap_path);
+	return out;
+}
+
+/* Is s an RFC 3339 UTC stamp as drainwatch writes it? */
+static __attribute__((unused)) int
+fx_is_rfc3339(const char *s)
+{
+	static const char	pat[] = "dddd-dd-ddTdd:dd:dd";
+	size_t			i;
+
+	if (s == NULL || strlen(s) < sizeof(pat))
+		return 0;
+	for (i = 0; i < sizeof(pat) - 1; i++)
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
+			return 0;
+	return s[strlen(s) - 1] == 'Z';
+}
+
 #endif /* DW_TEST_SINK_FIXTURE_H */

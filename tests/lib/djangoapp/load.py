@@ -48,6 +48,13 @@ def main():
                     r.read()
                     code = str(r.status)
             except urllib.error.HTTPError as e:
+                # Read the error body like a browser would: closing the
+                # socket early makes gunicorn drop the access-log line.
+                try:
+                    e.read()
+                except OSError:
+                    pass
+                e.close()
                 code = str(e.code)
             except OSError as e:
                 code = "conn-error: %s" % type(e).__name__

@@ -99,6 +99,7 @@ def main():
     while time.time() < deadline and p.poll() is None and not stop.is_set():
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
+                r.read()
                 if r.status == 200:
                     ready = True
                     break
