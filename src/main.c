@@ -28,7 +28,10 @@
 #include "core/log.h"
 #include "match/rules.h"
 #include "pipeline.h"
+#include <curl/curl.h>
+
 #include "core/metrics.h"
+#include "explain.h"
 #include "ruletest.h"
 #include "sink/sink.h"
 #include "source/ingest.h"
@@ -53,6 +56,10 @@ struct opts {
 	int		 dry_run;
 	int		 send;
 	int		 verbose;
+	const char	*line;		/* explain --line */
+	const char	*url;		/* explain --url */
+	int		 nreplay;	/* explain --replay FILE... */
+	char		*replay[64];
 	int		 nargs;
 	char		**args;
 };
@@ -65,6 +72,9 @@ usage(FILE *out)
 "       drainwatch check [-c agent.yaml]\n"
 "       drainwatch test [RULE_FILE|DIR...]\n"
 "       drainwatch replay [-c agent.yaml] [--send] [--dry-run] FILE...\n"
+"       drainwatch explain [-c agent.yaml] [--url URL | --replay FILE...]\n"
+"                          RULE [LABEL=VALUE...]\n"
+"       drainwatch explain [-c agent.yaml] --line 'LOG LINE'\n"
 "\n"
 "  run      run the agent: rules on stdin (when it is a pipe or file)\n"
 "           and on the drain endpoint, alerts to the configured sinks\n"
@@ -73,6 +83,10 @@ usage(FILE *out)
 "  test     run the tests written inside rule files\n"
 "  replay   run the rules over saved logs in event time; print the alerts\n"
 "           that would have fired as JSON lines, a summary on stderr\n"
+"  explain  why an alert did or did not fire: a rule's windows and state\n"
+"           per key, from the running agent (--url, default the configured\n"
+"           listener; DRAINWATCH_USER/DRAINWATCH_PASSWORD) or a replay; or\n"
+"           which rules a log line matches and what rejected it\n"
 "\n"
 "  -c, --config FILE   configuration (default ./agent.yaml, then\n"
 "                      /etc/drainwatch/agent.yaml, then built-in)\n"
@@ -112,6 +126,8 @@ struct agent {
 	struct pipeline		*pl;
 	int			 replay;
 	int			 print_json;	/* replay prints JSON itself */
+	struct parse_conf	 pconf;
+	struct explain_box	*explain;	/* questions from HTTP */
 };
 
 static void
@@ -179,6 +195,7 @@ agent_load(struct agent *a, const struct opts *o, int replay, struct diag *dg)
 	memset(&pc, 0, sizeof(pc));
 	pc.parse.pg_prefix = a->cfg.has_pg_prefix ? &a->cfg.pg_prefix : NULL;
 	pc.parse.default_tz_min = a->cfg.tz_min;
+	a->pconf = pc.parse;
 	pc.assemble_slots = (int)a->cfg.multiline_slots;
 	pc.assemble_max_bytes = a->cfg.multiline_max_bytes;
 	pc.assemble_timeout = a->cfg.multiline_timeout;
@@ -646,6 +663,157 @@ out:
 	return rc;
 }
 
+/* Feed files through a replay pipeline (no output), for explain. */
+static int
+replay_quietly(struct agent *a, char **files, int n)
+{
+	int	i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		struct source_fd	*src;
+		int			 fd = open(files[i], O_RDONLY);
+		ssize_t			 r;
+
+		if (fd == -1) {
+			log_warn("%s", files[i]);
+			rc = -1;
+			continue;
+		}
+		src = source_fd_new(fd, SOURCE_FD_BUF_BYTES);
+		if (src == NULL)
+			fatalx("out of memory");
+		while ((r = source_fd_read(src, agent_feed, a)) != 0)
+			if (r < 0 && errno != EINTR)
+				break;
+		source_fd_free(src);
+		close(fd);
+		pipeline_finish(a->pl);
+	}
+	return rc;
+}
+
+struct growbuf {
+	char	*p;
+	size_t	 len;
+};
+
+static size_t
+curl_collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct growbuf	*g = arg;
+	size_t		 n = size * nmemb;
+	char		*np;
+
+	if (g->len + n > EXPLAIN_ANSWER_MAX)
+		return 0;
+	np = realloc(g->p, g->len + n + 1);
+	if (np == NULL)
+		return 0;
+	memcpy(np + g->len, data, n);
+	g->p = np;
+	g->len += n;
+	g->p[g->len] = '\0';
+	return n;
+}
+
+/* Ask a running agent over its listener: POST /-/explain. */
+static int
+explain_remote(const struct opts *o, const char *question)
+{
+	CURL		*c;
+	struct growbuf	 g = { NULL, 0 };
+	const char	*user = getenv("DRAINWATCH_USER");
+	const char	*pass = getenv("DRAINWATCH_PASSWORD");
+	char		 url[1024], userpwd[512];
+	long		 code = 0;
+	CURLcode	 cc;
+	int		 rc = EXIT_FAILED;
+
+	if (o->url != NULL)
+		snprintf(url, sizeof(url), "%s/-/explain", o->url);
+	else if (getenv("DRAINWATCH_URL") != NULL)
+		snprintf(url, sizeof(url), "%s/-/explain",
+		    getenv("DRAINWATCH_URL"));
+	else
+		snprintf(url, sizeof(url), "http://127.0.0.1:%s/-/explain",
+		    getenv("PORT") != NULL ? getenv("PORT") : "8080");
+	c = curl_easy_init();
+	if (c == NULL)
+		return EXIT_FAILED;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, question);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (getenv("DRAINWATCH_CACERT") != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("DRAINWATCH_CACERT"));
+	if (user != NULL && pass != NULL) {
+		snprintf(userpwd, sizeof(userpwd), "%s:%s", user, pass);
+		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK)
+		fprintf(stderr, "drainwatch explain: cannot reach the agent at "
+		    "%s: %s (is it running with a drain endpoint? --url)\n",
+		    url, curl_easy_strerror(cc));
+	else if (code == 401)
+		fprintf(stderr, "drainwatch explain: 401: set DRAINWATCH_USER "
+		    "and DRAINWATCH_PASSWORD\n");
+	else {
+		if (g.p != NULL)
+			fputs(g.p, stdout);
+		rc = code == 200 ? EXIT_OK : EXIT_FAILED;
+	}
+	free(g.p);
+	curl_easy_cleanup(c);
+	return rc;
+}
+
+static int
+cmd_explain(const struct opts *o)
+{
+	struct agent	 a;
+	struct diag	 dg;
+	char		 question[8192], *answer = NULL;
+	size_t		 len = 0;
+	int		 i, rc;
+
+	if (o->line != NULL)
+		snprintf(question, sizeof(question), "--line %s", o->line);
+	else if (o->nargs > 0) {
+		for (i = 0; i < o->nargs && len < sizeof(question); i++)
+			len += (size_t)snprintf(question + len,
+			    sizeof(question) - len, "%s%s", i > 0 ? " " : "",
+			    o->args[i]);
+	} else {
+		fprintf(stderr, "drainwatch explain: which rule? (or --line "
+		    "'LOG LINE')\n");
+		return EXIT_USAGE;
+	}
+	if (o->line == NULL && o->nreplay == 0)
+		return explain_remote(o, question);
+	diag_init(&dg, stderr);
+	if (agent_load(&a, o, 1, &dg) > 0) {
+		agent_free(&a);
+		return EXIT_USAGE;
+	}
+	if (o->nreplay > 0 && replay_quietly(&a, (char **)o->replay,
+	    o->nreplay) == -1) {
+		agent_free(&a);
+		return EXIT_USAGE;
+	}
+	answer = malloc(EXPLAIN_ANSWER_MAX);
+	if (answer == NULL)
+		fatalx("out of memory");
+	rc = explain_answer(a.pl, &a.pconf, question, answer,
+	    EXPLAIN_ANSWER_MAX) == 0 ? EXIT_OK : EXIT_FAILED;
+	fputs(answer, stdout);
+	free(answer);
+	agent_free(&a);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -655,6 +823,9 @@ main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "send", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "line", required_argument, NULL, 'L' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "replay", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -686,6 +857,20 @@ main(int argc, char **argv)
 		case 'v':
 			o.verbose = 1;
 			break;
+		case 'L':
+			o.line = optarg;
+			break;
+		case 'u':
+			o.url = optarg;
+			break;
+		case 'r':
+			if (o.nreplay >= (int)DW_NELEM(o.replay)) {
+				fprintf(stderr, "drainwatch: too many --replay "
+				    "files\n");
+				return EXIT_USAGE;
+			}
+			o.replay[o.nreplay++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -709,6 +894,8 @@ main(int argc, char **argv)
 		return cmd_test(&o);
 	if (strcmp(cmd, "replay") == 0)
 		return cmd_replay(&o);
+	if (strcmp(cmd, "explain") == 0)
+		return cmd_explain(&o);
 	fprintf(stderr, "drainwatch: unknown command \"%s\"\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

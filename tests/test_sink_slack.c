@@ -219,7 +219,7 @@ test_sink_slack_limits_with_huge_alert(void **state)
 	ev->first_line = strdup(big);
 	ev->last_line = strdup(big);
 	for (i = 2; i < ALERT_LABELS_MAX; i++) {
-		char	name[16];
+		char	name[32];
 
 		snprintf(name, sizeof(name), "label%02d", i);
 		ev->labels[i].name = strdup(name);

@@ -904,6 +904,31 @@ alert_observe(struct alert_engine *e, struct rule *r,
 	key_eval(e, k, e->now);
 }
 
+/* What the key's next deadline will do, in words. */
+static const char *
+key_next_what(const struct alert_engine *e, const struct akey *k)
+{
+	const struct rule	*r = k->rst->rule;
+	dw_ms			 repeat = rule_repeat(e, r);
+
+	if (k->due == DW_MS_NONE)
+		return "nothing scheduled";
+	if (k->state == AS_PENDING && k->due == k->pending_since + r->for_ms)
+		return "fires, if the condition still holds (end of for:)";
+	if (k->state == AS_FIRING && repeat > 0 &&
+	    k->due == k->last_notify + repeat)
+		return "re-notifies (repeat interval)";
+	if (r->absent > 0)
+		return "fires: no match for the absence period";
+	if (k->state == AS_FIRING)
+		return "oldest match leaves the window: resolves unless the "
+		    "condition still holds";
+	if (k->state == AS_PENDING)
+		return "oldest match leaves the window: pending ends unless the "
+		    "condition still holds";
+	return "oldest match leaves the window";
+}
+
 static void
 key_view(struct alert_engine *e, struct akey *k, struct alert_key_view *v)
 {
@@ -932,6 +957,8 @@ key_view(struct alert_engine *e, struct akey *k, struct alert_key_view *v)
 	    DW_MS_NONE;
 	v->last_match = k->last_match;
 	v->next_change = k->due;
+	v->condition = e->now != DW_MS_NONE && key_condition(k, e->now);
+	v->next_what = key_next_what(e, k);
 }
 
 void

@@ -65,6 +65,8 @@ struct alert_key_view {
 	dw_ms			 oldest, newest; /* window contents */
 	dw_ms			 pending_since, firing_since, last_match;
 	dw_ms			 next_change;	/* DW_MS_NONE if none */
+	const char		*next_what;	/* what happens then */
+	int			 condition;	/* alert condition true now */
 };
 
 struct alert_engine;

@@ -726,7 +726,15 @@ req_done(struct req *r, CURLcode cc)
 			job_end(ch, j, END_EXPIRED, now);
 			continue;
 		}
-		j->next_ms = now + (ra >= 0 ? ra : backoff_ms(ch, j->attempts));
+		/* Normally a job waits as long as the channel does, so that
+		 * everything is ready again together (and batches stay
+		 * whole). A job that failed more often than the channel's
+		 * current streak keeps failing while others succeed (a
+		 * payload the receiver chokes on): it backs off on its own. */
+		if (ra < 0 && j->attempts > ch->fail_streak)
+			j->next_ms = now + backoff_ms(ch, j->attempts);
+		else
+			j->next_ms = now + delay;
 	}
 out:
 	update_oldest(ch);

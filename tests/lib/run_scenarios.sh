@@ -97,9 +97,9 @@ provoke() { "$DW_PY" "$DW_LIB/provoke.py" "$@"; }
 phase_pg()	# NAME PREFIX FILE-STEM
 {
 	_stem=$3
+	dw_atexit pg_stop	# first: a signal during pg_start cleans up too
 	PG_PREFIX=$2 PG_MIN_DURATION=1000 PG_SYSLOG_CAPTURE=1 \
 	    PG_MAX_CONNECTIONS=8 PG_RESERVED=2 pg_start || return 1
-	dw_atexit pg_stop
 	echo "PostgreSQL $PG_VERSION on 127.0.0.1:$PG_PORT," \
 	    "log_line_prefix '$(_pg_prefix)'"
 	: >"$OUT/$_stem-client-errors.log"
@@ -130,13 +130,13 @@ phase_pg()	# NAME PREFIX FILE-STEM
 
 phase_django()
 {
+	dw_atexit "pg_stop $OUT/django-pg.log"
+	dw_atexit django_stop
 	PG_PREFIX=default PG_MIN_DURATION=2000 PG_MAX_CONNECTIONS=20 \
 	    PG_RESERVED=2 pg_start || return 1
-	dw_atexit "pg_stop $OUT/django-pg.log"
 	pg_create_role app 6 && pg_create_db app app || return 1
 	DW_DB_PORT=$PG_PORT DW_CONN_MAX_AGE=600 DW_CONN_WARN=5 \
 	    DW_SLOW_QUERY_MS=2000 django_start "$OUT" django 3 4 || return 1
-	dw_atexit django_stop
 	echo "PostgreSQL on :$PG_PORT (max_connections 20, role app" \
 	    "CONNECTION LIMIT 6), gunicorn 3x4 threads on $DJANGO_URL"
 	django_load --mix /db/=9 --mix '/slow/?s=2.2=1' --concurrency 16 \
@@ -150,16 +150,16 @@ phase_django()
 
 phase_pgbouncer()
 {
+	dw_atexit "pg_stop $OUT/pgbouncer-pg.log"
+	dw_atexit "pgb_stop $OUT/pgbouncer.log"
 	PG_PREFIX=default PG_MIN_DURATION=2000 PG_MAX_CONNECTIONS=20 \
 	    pg_start || return 1
-	dw_atexit "pg_stop $OUT/pgbouncer-pg.log"
 	pg_create_role app && pg_create_role tight 2 &&
 	    pg_create_db app app || return 1
 	PGB_MAX_CLIENT_CONN=10 PGB_POOL_SIZE=2 PGB_QUERY_WAIT_TIMEOUT=3 \
 	PGB_LOGIN_RETRY=2 PGB_DATABASES="app = host=127.0.0.1 port=$PG_PORT dbname=app
 tight = host=127.0.0.1 port=$PG_PORT dbname=app user=tight" \
 	    pgb_start || return 1
-	dw_atexit "pgb_stop $OUT/pgbouncer.log"
 	echo "PgBouncer $PGB_VERSION on :$PGB_PORT -> PostgreSQL :$PG_PORT"
 	: >"$OUT/pgbouncer-client-errors.log"
 	provoke --port "$PG_PORT" --pgbouncer-port "$PGB_PORT" \
@@ -176,13 +176,14 @@ tight = host=127.0.0.1 port=$PG_PORT dbname=app user=tight" \
 
 phase_healthy()
 {
+	dw_atexit "pg_stop $OUT/healthy-pg.log"
+	dw_atexit "pgb_stop $OUT/healthy-pgbouncer.log"
+	dw_atexit django_stop
 	PG_PREFIX=ts_pid_heroku1 PG_MIN_DURATION=2000 PG_MAX_CONNECTIONS=30 \
 	    pg_start || return 1
-	dw_atexit "pg_stop $OUT/healthy-pg.log"
 	pg_create_role app 20 && pg_create_db app app || return 1
 	PGB_MAX_CLIENT_CONN=50 PGB_POOL_SIZE=5 PGB_QUERY_WAIT_TIMEOUT=30 \
 	    pgb_start || return 1
-	dw_atexit "pgb_stop $OUT/healthy-pgbouncer.log"
 	_rc=0
 	# 1. The storm's set-up (Django straight to PostgreSQL, persistent
 	# connections), with room: 2 workers x 2 threads = 4 connections of
@@ -190,7 +191,6 @@ phase_healthy()
 	DW_DB_PORT=$PG_PORT DW_CONN_MAX_AGE=600 DW_CONN_WARN=5 \
 	    DW_SLOW_QUERY_MS=2000 django_start "$OUT" healthy-django 2 2 ||
 	    return 1
-	dw_atexit django_stop
 	echo "healthy: Django $DJANGO_URL -> PostgreSQL :$PG_PORT" \
 	    "(role app limit 20)"
 	django_load --mix /db/=9 --mix '/slow/?s=0.5=1' --concurrency 4 \
