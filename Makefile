@@ -28,7 +28,8 @@ LDLIBS	= $(PKG_LIBS) -lm -lpthread
 ASAN	= -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -fno-sanitize-recover=undefined
 
-.PHONY: all deps-quiet deps run test unit e2e asan bench lint clean install fuzz
+.PHONY: all deps-quiet deps run test unit e2e asan bench lint clean install \
+	uninstall fuzz
 
 all: deps-quiet $(BUILD)/$(PROG) $(PROG)
 
@@ -97,6 +98,35 @@ lint:
 # libFuzzer harness: logplex framer + parse_line (tests/fuzz), 60 s.
 fuzz:
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/e2e/fuzz_logplex.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: binary, rules, example
+# configuration, man page and systemd unit.
+SYSCONFDIR ?= /etc
+BINDIR	= $(PREFIX)/bin
+DATADIR	= $(PREFIX)/share/drainwatch
+MANDIR	= $(PREFIX)/share/man/man1
+UNITDIR	?= /lib/systemd/system
+
+install: $(BUILD)/$(PROG)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules \
+	    $(DESTDIR)$(MANDIR) $(DESTDIR)$(SYSCONFDIR)/drainwatch \
+	    $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/$(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 0644 rules/*.yaml $(DESTDIR)$(DATADIR)/rules/
+	sed 's|^  - rules/\*\.yaml|  - $(DATADIR)/rules/*.yaml|' agent.yaml \
+	    >$(DESTDIR)$(DATADIR)/agent.yaml.example
+	test -f $(DESTDIR)$(SYSCONFDIR)/drainwatch/agent.yaml || \
+	    install -m 0644 $(DESTDIR)$(DATADIR)/agent.yaml.example \
+	    $(DESTDIR)$(SYSCONFDIR)/drainwatch/agent.yaml
+	install -m 0644 docs/drainwatch.1 $(DESTDIR)$(MANDIR)/drainwatch.1
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/drainwatch.service.in \
+	    >$(DESTDIR)$(UNITDIR)/drainwatch.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(MANDIR)/drainwatch.1 \
+	    $(DESTDIR)$(UNITDIR)/drainwatch.service
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-asan build-fuzz $(PROG)

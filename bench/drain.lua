@@ -7,7 +7,8 @@
 -- dyno and Heroku Postgres metrics, Heroku Postgres server log lines
 -- (durations), and now and then a too-many-connections FATAL that the
 -- shipped rules alert on. Timestamps are "now" so nothing is late.
--- Environment: DRAIN_AUTH (the Authorization header value).
+-- Environment: DRAIN_AUTH (the Authorization header value),
+-- DRAIN_DELAY_MS (pause per connection between requests; unset = none).
 
 local NBODIES = 32		-- distinct bodies each thread cycles through
 local NFRAMES = 100		-- frames per request (logplex sends ~100 KB)
@@ -17,6 +18,7 @@ local tid = 0
 local counter = 0
 local bodies = {}
 local auth = os.getenv("DRAIN_AUTH") or ""
+local pause = tonumber(os.getenv("DRAIN_DELAY_MS") or "")
 
 function setup(thread)
 	thread:set("tid", tid)
@@ -120,6 +122,12 @@ function request()
 		["Authorization"] = auth,
 	}
 	return wrk.format("POST", "/logs", headers, body)
+end
+
+if pause ~= nil then
+	function delay()
+		return pause
+	end
 end
 
 function done(summary, latency, requests)

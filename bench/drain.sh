@@ -6,9 +6,15 @@
 # lines/s accepted, lines/s the pipeline got through, p50/p99 latency,
 # 503s, and drainwatch's peak RSS (VmHWM of /proc/PID/status).
 #
+# Modes: http and https go as fast as wrk can (the pipeline is then the
+# bottleneck and the endpoint answers 503 once the queue is full, as it
+# should); "paced" is plain HTTP with DRAIN_BENCH_PACED_MS (10) between
+# a connection's requests, a load the pipeline keeps up with, for the
+# latency of an endpoint that is not overloaded.
+#
 # Environment: DRAIN_BENCH_SECS (10), DRAIN_BENCH_THREADS (2, wrk
 # threads), DRAIN_BENCH_CONNS (16, connections), DRAIN_BENCH_MODES
-# ("http https"). Skips (exit 0, says why) without wrk or curl.
+# ("http https paced"). Skips (exit 0, says why) without wrk or curl.
 
 build=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
@@ -16,7 +22,8 @@ dw=$build/drainwatch
 secs=${DRAIN_BENCH_SECS:-10}
 wthreads=${DRAIN_BENCH_THREADS:-2}
 conns=${DRAIN_BENCH_CONNS:-16}
-modes=${DRAIN_BENCH_MODES:-http https}
+modes=${DRAIN_BENCH_MODES:-http https paced}
+paced_ms=${DRAIN_BENCH_PACED_MS:-10}
 
 for c in wrk curl python3; do
 	if ! command -v $c >/dev/null 2>&1; then
@@ -60,7 +67,9 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 		tls="    tls_cert: $tmp/cert.pem
     tls_key: $tmp/key.pem"
 	fi
-	url="$mode://127.0.0.1:$port"
+	scheme=$mode
+	[ "$mode" = paced ] && scheme=http
+	url="$scheme://127.0.0.1:$port"
 	cat >"$tmp/agent.yaml" <<EOF
 rules: ["$(pwd)/rules/*.yaml"]
 sources:
@@ -89,8 +98,13 @@ EOF
 		fi
 		sleep 0.1
 	done
+	if [ "$mode" = paced ]; then
+		DRAIN_DELAY_MS=$paced_ms
+		export DRAIN_DELAY_MS
+	fi
 	wrk -t"$wthreads" -c"$conns" -d"${secs}s" --timeout 5s \
 	    -s bench/drain.lua "$url/logs" >"$tmp/wrk-$mode.out" 2>&1
+	unset DRAIN_DELAY_MS
 	in=$(metric "$url" drainwatch_http_lines_total)
 	body=$(metric "$url" drainwatch_http_body_bytes_total)
 	ok204=$(metric "$url" 'drainwatch_http_requests_total{code="204"}')
@@ -143,7 +157,8 @@ EOF
 			    "lines)\n", done_, in_
 	}'
 done
-echo "wrk: $wthreads threads, $conns connections, ${secs}s per mode," \
+echo "wrk: $wthreads threads, $conns connections, ${secs}s per mode" \
+    "(paced: ${paced_ms} ms between a connection's requests)," \
     "100 frames per request (bench/drain.lua); shipped rules, console" \
     "sink to /dev/null; lines/s in = accepted by the endpoint"
 exit $status

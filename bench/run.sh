@@ -177,8 +177,9 @@ poll_hwm() {
 	echo "$hwm"
 }
 
-# run_once NAME OUT ERR CMD... : one timed run; appends seconds to
-# $tmp/NAME.t and peak RSS (kB) to $tmp/NAME.rss; returns CMD's status.
+# run_once NAME OUT ERR CMD... : one timed run; appends wall seconds to
+# $tmp/NAME.t, peak RSS (kB) to $tmp/NAME.rss and, with GNU time, user
+# + system CPU seconds to $tmp/NAME.cpu; returns CMD's status.
 run_once() {
 	name=$1 out=$2 err=$3
 	shift 3
@@ -189,6 +190,8 @@ run_once() {
 		t1=$(date +%s.%N)
 		awk -F': ' '/Maximum resident set size/ { print $2 }' \
 		    "$tmp/time.v" >>"$tmp/$name.rss"
+		awk -F': ' '/User time|System time/ { s += $2 }
+		    END { printf "%.3f\n", s }' "$tmp/time.v" >>"$tmp/$name.cpu"
 	else
 		t0=$(date +%s.%N)
 		"$@" >"$out" 2>"$err" &
@@ -270,10 +273,10 @@ echo "patterns: $(tail -1 "$tmp/alt.info")"
 grep -v '^FALLBACK\|^[0-9]* patterns' "$tmp/alt.info" | sed 's/^/          /'
 [ -n "${BENCH_VERBOSE:-}" ] && echo "regex:    $alt"
 echo "runs:     $runs each, interleaved, warm page cache; seconds = median" \
-    "wall clock"
+    "wall clock, cpu s = median user+system (steadier on a busy machine)"
 echo
-printf '%-30s %8s %8s %12s %8s %8s %10s\n' tool seconds best lines/s MB/s \
-    "vs grep" "peak RSS"
+printf '%-31s %8s %8s %8s %12s %8s %8s %10s\n' tool seconds best "cpu s" \
+    lines/s MB/s "vs grep" "peak RSS"
 
 gs=""
 if [ "$grep_ok" = 1 ] && [ -s "$tmp/grep.t" ]; then
@@ -281,17 +284,21 @@ if [ "$grep_ok" = 1 ] && [ -s "$tmp/grep.t" ]; then
 fi
 row() {	# NAME LABEL
 	s=$(median "$tmp/$1.t")
+	cpu=-
+	[ -s "$tmp/$1.cpu" ] && cpu=$(median "$tmp/$1.cpu")
 	awk -v name="$2" -v s="$s" -v b="$(best "$tmp/$1.t")" -v l="$nlines" \
-	    -v by="$nbytes" -v g="$gs" -v rss="$(maxrss "$tmp/$1.rss")" 'BEGIN {
-		printf "%-30s %8.3f %8.3f %12.0f %8.1f %8s %7.1f MiB\n",
-		    name, s, b, l / s, by / 1e6 / s,
+	    -v by="$nbytes" -v g="$gs" -v rss="$(maxrss "$tmp/$1.rss")" \
+	    -v cpu="$cpu" 'BEGIN {
+		printf "%-31s %8.3f %8.3f %8s %12.0f %8.1f %8s %7.1f MiB\n",
+		    name, s, b, cpu == "-" ? "-" : sprintf("%.3f", cpu),
+		    l / s, by / 1e6 / s,
 		    g == "" ? "-" : sprintf("%.2fx", g / s), rss / 1024
 	}'
 }
 if [ -n "$gs" ]; then
 	row grep "grep -cP ($npat patterns)"
 else
-	printf '%-30s %s\n' "grep -cP ($npat patterns)" "failed"
+	printf '%-31s %s\n' "grep -cP ($npat patterns)" "failed"
 fi
 if [ -n "$ref" ] && [ -s "$tmp/ref.t" ]; then
 	row ref "grep -cP (6 reference patterns)"
@@ -299,7 +306,7 @@ fi
 if [ "$replay_ok" = 1 ] && [ -s "$tmp/dw.t" ]; then
 	row dw "drainwatch replay"
 else
-	printf '%-30s %s\n' "drainwatch replay" \
+	printf '%-31s %s\n' "drainwatch replay" \
 	    "skipped: replay not available ($replay_why)"
 fi
 echo

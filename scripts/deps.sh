@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential pkg-config libpcre2-dev libyaml-dev libcjson-dev
 libcurl4-openssl-dev libmicrohttpd-dev libvectorscan-dev libcmocka-dev
 clang curl openssl postgresql pgbouncer python3 python3-django
-python3-psycopg2 gunicorn wrk"
+python3-psycopg2 gunicorn wrk systemd man-db"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -28,7 +28,10 @@ static void
 expect_diag(const char *needle)
 {
 	if (strstr(fx_diag, needle) == NULL)
-		{ fprintf(stderr, "%s", fx_diag); fail_msg("diagnostic \"%s\" missing", needle); }
+	{
+		fprintf(stderr, "%s", fx_diag);
+		fail_msg("diagnostic \"%s\" missing", needle);
+	}
 }
 
 static void

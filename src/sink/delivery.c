@@ -123,7 +123,8 @@ struct dchan {
 
 	/* Counters, read by other threads. */
 	_Atomic uint64_t	 delivered, failed, expired, dropped;
-	_Atomic uint64_t	 suppressed, dry_run, retries, coalesced, resent;
+	_Atomic uint64_t	 suppressed, dry_run, retries, coalesced;
+	_Atomic uint64_t	 resent;
 	_Atomic uint64_t	 requests[REQ_CLASS_COUNT];
 	_Atomic uint64_t	 consecutive;
 	_Atomic int		 healthy;
@@ -631,7 +632,9 @@ retry_after_ms(const char *v)
 	d = (dw_ms)t * 1000 - delivery_now_ms();
 	if (d < 0)
 		d = 0;
-	return d > DELIVERY_RETRY_AFTER_MAX_MS ? DELIVERY_RETRY_AFTER_MAX_MS : d;
+	if (d > DELIVERY_RETRY_AFTER_MAX_MS)
+		d = DELIVERY_RETRY_AFTER_MAX_MS;
+	return d;
 }
 
 /* Printable, one-line copy of a response body for the log. */
@@ -715,7 +718,8 @@ req_done(struct req *r, CURLcode cc)
 		struct job	*j = r->jobs[i];
 
 		if (j->id == 0 && now - j->enq_ms >= ch->spec.resend_ms) {
-			job_end(ch, j, END_FAILED, now);	/* stale resend */
+			/* A stale resend: the next one replaces it. */
+			job_end(ch, j, END_FAILED, now);
 			continue;
 		}
 		if (j->id != 0 && now - j->enq_ms >= ch->conf.retry_for_ms) {
@@ -1312,8 +1316,8 @@ netsink_emit(struct sink *s, const struct alert_event *ev)
 	if (j == NULL || prepare_event(ev, &j->ev, &text) == -1)
 		goto out;
 	if (outbox_append(ch->ob, text, strlen(text), &j->id) == -1) {
-		log_ratelimited(&lim, delivery_now_ms(), DELIVERY_LOG_INTERVAL_MS,
-		    "sink %s: notification dropped: outbox %s: %s",
+		log_ratelimited(&lim, delivery_now_ms(),
+		    DELIVERY_LOG_INTERVAL_MS, "sink %s: notification dropped: outbox %s: %s",
 		    s->name, errno == ENOSPC ? "full" : "write failed",
 		    strerror(errno));
 		goto out;
@@ -1404,7 +1408,8 @@ netsink_stats(const struct sink *s, struct sink_stats *st)
 		pthread_mutex_unlock(&ch->dv->mu);
 		oldest = atomic_load(&ch->oldest_ms);
 		if (st->pending > 0 && oldest != 0)
-			st->oldest_age_s = (double)(mono_ms() - oldest) / 1000.0;
+			st->oldest_age_s = (double)(mono_ms() - oldest) /
+			    1000.0;
 		st->outbox_bytes = ch->ob != NULL ? outbox_bytes(ch->ob) : 0;
 	}
 }

@@ -85,7 +85,7 @@ struct dchan_conf {
  * so the type passes them as strings. Types that can put several
  * notifications in one request add a batch_max row of their own
  * (DCHAN_BATCH_KEY); for the others it is 1. */
-#define DCHAN_CONF_KEYS(T, m, rate_def, burst_def, conc_def)			\
+#define DCHAN_CONF_KEYS(T, m, rate_def, burst_def, conc_def)		\
 	{ "url", CONF_STRING, offsetof(T, m.url), NULL,			\
 	    "endpoint URL (use ${VAR}: it is a secret)" },		\
 	{ "optional", CONF_BOOL, offsetof(T, m.optional), "false",	\
@@ -96,7 +96,7 @@ struct dchan_conf {
 	    "requests per second (0 = unlimited)" },			\
 	{ "burst", CONF_INT, offsetof(T, m.burst), burst_def,		\
 	    "requests allowed at once above max_rate" },		\
-	{ "concurrency", CONF_INT, offsetof(T, m.concurrency), conc_def,	\
+	{ "concurrency", CONF_INT, offsetof(T, m.concurrency), conc_def, \
 	    "requests in flight at once" },				\
 	{ "retry_for", CONF_DURATION, offsetof(T, m.retry_for_ms), "24h", \
 	    "give a notification up after retrying this long" },	\

@@ -427,7 +427,7 @@ outbox_replay(struct outbox *ob, outbox_fn fn, void *arg)
 {
 	char	*buf = NULL;
 	size_t	 i;
-	int	 rc = 0;
+	int	 rc = 0, k;
 
 	pthread_mutex_lock(&ob->mu);
 	buf = malloc(OUTBOX_RECORD_MAX_BYTES + OUTBOX_HEAD_MAX_BYTES);
@@ -447,11 +447,10 @@ outbox_replay(struct outbox *ob, outbox_fn fn, void *arg)
 			goto out;
 		}
 		/* "A id crc json\n": skip three fields. */
-		p = buf;
 		end = buf + e->len - 1;
-		p = memchr(p, ' ', (size_t)(end - p));
-		p = p == NULL ? NULL : memchr(p + 1, ' ', (size_t)(end - p - 1));
-		p = p == NULL ? NULL : memchr(p + 1, ' ', (size_t)(end - p - 1));
+		p = memchr(buf, ' ', (size_t)(end - buf));
+		for (k = 0; k < 2 && p != NULL; k++)
+			p = memchr(p + 1, ' ', (size_t)(end - p - 1));
 		if (p == NULL)
 			continue;
 		p++;

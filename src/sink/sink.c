@@ -157,7 +157,9 @@ add_sink(struct sink_set *ss, const struct sink_ops *ops, const char *name,
 	sub.col = item->col;
 	sub.pairs = calloc((size_t)item->npairs + 1, sizeof(*sub.pairs));
 	s = calloc(1, sizeof(*s));
-	if (sub.pairs == NULL || s == NULL || (s->name = strdup(name)) == NULL) {
+	if (s != NULL)
+		s->name = strdup(name);
+	if (sub.pairs == NULL || s == NULL || s->name == NULL) {
 		diag_errno(dg, file, "out of memory");
 		goto out;
 	}
@@ -259,8 +261,8 @@ read_sinks(struct sink_set *ss, const struct ynode *seq, const char *file,
 		if (en != NULL && ynode_bool(en, file, dg, &enabled) == -1)
 			continue;
 		if (ss->nsinks + ss->nskipped == SINKS_MAX) {
-			diag_error(dg, file, it->line, it->col, "too many sinks "
-			    "(at most %d)", SINKS_MAX);
+			diag_error(dg, file, it->line, it->col, "too many "
+			    "sinks (at most %d)", SINKS_MAX);
 			break;
 		}
 		/* Disabled sinks, and console sinks in a replay (which
@@ -362,7 +364,8 @@ read_match(struct route *r, const struct ynode *m, const char *file,
 
 				if (r->nlabels == ALERT_LABELS_MAX) {
 					diag_error(dg, file, v->line, v->col,
-					    "at most %d labels", ALERT_LABELS_MAX);
+					    "at most %d labels",
+					    ALERT_LABELS_MAX);
 					break;
 				}
 				if (ynode_string(v->pairs[j].value, file, dg,
@@ -375,8 +378,8 @@ read_match(struct route *r, const struct ynode *m, const char *file,
 			}
 		} else
 			diag_error(dg, file, k->line, k->col, "unknown key "
-			    "\"%s\" in match (expected: severity, rule, labels)",
-			    k->str);
+			    "\"%s\" in match (expected: severity, rule, "
+			    "labels)", k->str);
 	}
 }
 
@@ -494,9 +497,11 @@ sink_set_new(const struct ynode *sinks, const struct ynode *routes,
 		}
 	}
 	if (sinks == NULL) {
+		struct ynode	empty = { .type = YN_MAP };
+
 		if (!conf->skip_console)
-			(void)add_sink(ss, &sink_console_ops, "console", &(struct
-			    ynode){ .type = YN_MAP }, file, dg);
+			(void)add_sink(ss, &sink_console_ops, "console", &empty,
+			    file, dg);
 	} else
 		read_sinks(ss, sinks, file, dg);
 	if (routes != NULL)
@@ -648,8 +653,7 @@ struct mbuf {
 	int	 full;
 };
 
-static void
-mb_line(struct mbuf *b, const char *fmt, ...) DW_PRINTF(2, 3);
+static void mb_line(struct mbuf *b, const char *fmt, ...) DW_PRINTF(2, 3);
 
 static void
 mb_line(struct mbuf *b, const char *fmt, ...)
@@ -701,14 +705,19 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 #define L(s)	(s)->name, (s)->ops->type
 	FAMILY(&b, "drainwatch_notifications_total", "counter",
 	    "Alert notifications by sink and outcome.");
-	for (i = 0; i < ss->nsinks; i++)
-		for (c = 0; c < (int)DW_NELEM(outcomes); c++)
-			if (st[i].network || c < 2)
-				mb_line(&b, "drainwatch_notifications_total{sink="
-				    "\"%s\",type=\"%s\",outcome=\"%s\"} %llu\n",
-				    L(ss->sinks[i]), outcomes[c].name,
-				    (unsigned long long)*(const uint64_t *)
-				    ((const char *)&st[i] + outcomes[c].off));
+	for (i = 0; i < ss->nsinks; i++) {
+		for (c = 0; c < (int)DW_NELEM(outcomes); c++) {
+			const char	*p = (const char *)&st[i] +
+			    outcomes[c].off;
+
+			if (!st[i].network && c >= 2)
+				continue;
+			mb_line(&b, "drainwatch_notifications_total{sink=\"%s\","
+			    "type=\"%s\",outcome=\"%s\"} %llu\n",
+			    L(ss->sinks[i]), outcomes[c].name,
+			    (unsigned long long)*(const uint64_t *)p);
+		}
+	}
 	FAMILY(&b, "drainwatch_notifications_unrouted_total", "counter",
 	    "Alert events no route matched.");
 	mb_line(&b, "drainwatch_notifications_unrouted_total %llu\n",
@@ -726,8 +735,8 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 	FAMILY(&b, name, type, help);					\
 	for (i = 0; i < ss->nsinks; i++)				\
 		if (st[i].network)					\
-			mb_line(&b, name "{sink=\"%s\",type=\"%s\"} " fmt "\n", \
-			    L(ss->sinks[i]), expr)
+			mb_line(&b, name "{sink=\"%s\",type=\"%s\"} " fmt	\
+			    "\n", L(ss->sinks[i]), expr)
 	PER_SINK("drainwatch_notification_retries_total", "counter",
 	    "Delivery attempts after the first.", "%llu",
 	    (unsigned long long)st[i].retries);

@@ -87,8 +87,7 @@ put(char *line, size_t *o, const char *s)
 	line[*o] = '\0';
 }
 
-static void
-putf(char *line, size_t *o, const char *fmt, ...) DW_PRINTF(3, 4);
+static void putf(char *line, size_t *o, const char *fmt, ...) DW_PRINTF(3, 4);
 
 static void
 putf(char *line, size_t *o, const char *fmt, ...)

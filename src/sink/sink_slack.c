@@ -161,8 +161,7 @@ tb_esc(struct tb *t, const char *s, size_t limit, size_t reserve, int code,
 	t->buf[t->len] = '\0';
 }
 
-static void
-tb_fmt(struct tb *t, const char *fmt, ...) DW_PRINTF(2, 3);
+static void tb_fmt(struct tb *t, const char *fmt, ...) DW_PRINTF(2, 3);
 
 static void
 tb_fmt(struct tb *t, const char *fmt, ...)

@@ -219,7 +219,7 @@ pg_stop()
 		    dw_runas "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate \
 		    -w -t 10 stop >/dev/null 2>&1
 	fi
-	[ -n "${1:-}" ] && cat "$PG_LOG" >"$1"
+	[ -n "${1:-}" ] && [ -f "$PG_LOG" ] && cat "$PG_LOG" >"$1"
 	[ -n "${2:-}" ] && [ -f "$PG_SYSLOG_FILE" ] && cat "$PG_SYSLOG_FILE" >"$2"
 	rm -rf "$PG_TMP"
 	PG_TMP=""

@@ -32,22 +32,26 @@ django_start()
 	: "${DW_DB_HOST:=127.0.0.1}" "${DW_DB_PORT:=$PG_PORT}"
 	: "${DW_DB_NAME:=app}" "${DW_DB_USER:=app}"
 	export DW_DB_HOST DW_DB_PORT DW_DB_NAME DW_DB_USER
-	_fifo=$(mktemp -u "${TMPDIR:-/tmp}/dwdjango.XXXXXX")
-	mkfifo "$_fifo" || return 1
+	_ready=$1/.$2.ready
+	rm -f "$_ready"
 	"$DW_PY" "$DW_LIB/djangoapp/serve.py" --port "$DJANGO_PORT" \
 	    --out "$1" --name "$2" --workers "${3:-3}" --threads "${4:-4}" \
-	    --gunicorn "$(command -v gunicorn)" >"$_fifo" &
+	    --ready-file "$_ready" --gunicorn "$(command -v gunicorn)" &
 	DJANGO_PID=$!
-	# serve.py prints "ready" once GET / answers 200, or exits.
-	read -r _ready <"$_fifo"
-	rm -f "$_fifo"
-	if [ "$_ready" != ready ]; then
-		wait "$DJANGO_PID" 2>/dev/null
-		DJANGO_PID=""
+	# serve.py creates the ready file once GET / answers 200, or exits.
+	_n=300
+	while [ ! -f "$_ready" ] && kill -0 "$DJANGO_PID" 2>/dev/null &&
+	    [ $_n -gt 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	if [ ! -f "$_ready" ]; then
+		django_stop
 		echo "harness: gunicorn/Django did not start; see $1/$2-web.log" >&2
 		tail -20 "$1/$2-web.log" >&2 2>/dev/null
 		return 1
 	fi
+	rm -f "$_ready"
 	return 0
 }
 

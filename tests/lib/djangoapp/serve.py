@@ -16,7 +16,8 @@ to DIR:
                     "ISO-8601-UTC-TIME TAB line" (the arrival time, as
                     logplex stamps dyno output); heroku_wrap.py app
                     --stamped turns it into `heroku logs` lines
-Prints "ready" on stdout when GET / answers 200, then runs until SIGTERM or
+Prints "ready" on stdout (and creates --ready-file) when GET / answers 200,
+then runs until SIGTERM or
 SIGINT, stops gunicorn (SIGTERM, then SIGKILL after 10 s) and exits.
 Exit status 1 when gunicorn does not come up within --ready-timeout.
 """
@@ -56,6 +57,7 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--ready-timeout", type=float, default=20)
     ap.add_argument("--gunicorn", default="gunicorn")
+    ap.add_argument("--ready-file", help="created once gunicorn answers")
     args = ap.parse_args()
 
     cmd = [args.gunicorn, "--chdir", HERE,
@@ -107,6 +109,8 @@ def main():
             time.sleep(0.1)
     if ready:
         print("ready", flush=True)
+        if args.ready_file:
+            open(args.ready_file, "w").close()
         while not stop.is_set() and p.poll() is None:
             stop.wait(0.2)
     else:
