@@ -106,6 +106,10 @@ EOF
 	    -s bench/drain.lua "$url/logs" >"$tmp/wrk-$mode.out" 2>&1
 	unset DRAIN_DELAY_MS
 	in=$(metric "$url" drainwatch_http_lines_total)
+	rej=$(curl -s $cacert -u bench:bench-password "$url/metrics" |
+	    awk '/^drainwatch_http_rejected_total/ && $2 > 0 {
+		sub(/.*reason="/, "", $1); sub(/".*/, "", $1)
+		printf "%s%s %s", sep, $1, $2; sep = ", " }')
 	body=$(metric "$url" drainwatch_http_body_bytes_total)
 	ok204=$(metric "$url" 'drainwatch_http_requests_total{code="204"}')
 	# Let the pipeline finish what was acknowledged, and time it.
@@ -134,7 +138,7 @@ EOF
 	fi
 	echo "$line" | awk -v mode="$mode" -v in_="$in" -v done_="$done_lines" \
 	    -v hwm="$hwm" -v t0="$t0" -v t1="$t1" -v body="$body" \
-	    -v ok="$ok204" '{
+	    -v ok="$ok204" -v rej="$rej" '{
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 		s = v["duration_us"] / 1e6
 		# the pipeline had the wrk run plus the drain time
@@ -152,6 +156,9 @@ EOF
 			    "body each, %.1f MB/s of logplex received\n",
 			    v["requests"], ok, body / v["requests"] / 1000,
 			    body / s / 1e6
+		if (rej != "")
+			printf "       not taken (503/413/400), by reason: %s\n",
+			    rej
 		if (done_ != in_)
 			printf "       (pipeline processed %d of %d accepted " \
 			    "lines)\n", done_, in_

@@ -14,8 +14,8 @@
 # 3. Times `grep -cP ALTERNATION corpus` and `drainwatch replay -c
 #    bench/agent-bench.yaml corpus >/dev/null`, interleaved, BENCH_RUNS
 #    times each (wall clock, date +%s.%N), on a warm page cache, and
-#    prints median and best, lines/s, MB/s (10^6 bytes), speed relative
-#    to grep and peak RSS.
+#    prints median and best, median CPU (user + system, GNU time),
+#    lines/s, MB/s (10^6 bytes), speed relative to grep and peak RSS.
 # 4. Runs bench/drain.sh BUILD afterwards if it exists.
 #
 # Environment: BENCH_LINES (1000000), BENCH_SEED (1), BENCH_RUNS (3),
@@ -37,7 +37,8 @@ else
 	corpus=$build/bench/corpus-$lines-s$seed.log
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dwbench.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 DW_BENCH_STATE=$tmp/state		# state_dir in agent-bench.yaml
 export DW_BENCH_STATE
 status=0

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -355,6 +356,53 @@ print_summary(struct agent *a, double secs)
 	    (unsigned long long)st->lines_truncated);
 }
 
+/*
+ * Feed one saved log ("-" = stdin) through the agent's pipeline. A
+ * regular file is mapped and handed over whole (no copy); a pipe is
+ * read in blocks. Each file is its own stream: no record spans two.
+ */
+static int
+replay_file(struct agent *a, const char *path)
+{
+	struct source_fd	*src;
+	struct stat		 st;
+	void			*map;
+	ssize_t			 n;
+	int			 fd, rc = 0;
+
+	fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY);
+	if (fd == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    fd, 0);
+		if (map != MAP_FAILED) {
+			(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+			agent_feed(a, map, (size_t)st.st_size);
+			munmap(map, (size_t)st.st_size);
+			goto done;
+		}
+	}
+	src = source_fd_new(fd, SOURCE_FD_BUF_BYTES);
+	if (src == NULL)
+		fatalx("out of memory");
+	while ((n = source_fd_read(src, agent_feed, a)) != 0) {
+		if (n < 0 && errno != EINTR) {
+			log_warn("%s", path);
+			rc = -1;
+			break;
+		}
+	}
+	source_fd_free(src);
+done:
+	if (fd != 0)
+		close(fd);
+	pipeline_finish(a->pl);
+	return rc;
+}
+
 static int
 cmd_replay(const struct opts *o)
 {
@@ -375,34 +423,9 @@ cmd_replay(const struct opts *o)
 	}
 	a.print_json = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < o->nargs; i++) {
-		struct source_fd	*src;
-		int			 fd;
-		ssize_t			 n;
-
-		fd = strcmp(o->args[i], "-") == 0 ? 0 :
-		    open(o->args[i], O_RDONLY);
-		if (fd == -1) {
-			log_warn("%s", o->args[i]);
+	for (i = 0; i < o->nargs; i++)
+		if (replay_file(&a, o->args[i]) == -1)
 			rc = EXIT_USAGE;
-			continue;
-		}
-		src = source_fd_new(fd, SOURCE_FD_BUF_BYTES);
-		if (src == NULL)
-			fatalx("out of memory");
-		while ((n = source_fd_read(src, agent_feed, &a)) != 0) {
-			if (n < 0 && errno != EINTR) {
-				log_warn("%s", o->args[i]);
-				rc = EXIT_USAGE;
-				break;
-			}
-		}
-		source_fd_free(src);
-		if (fd != 0)
-			close(fd);
-		/* Each file is its own stream: no record spans two. */
-		pipeline_finish(a.pl);
-	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_summary(&a, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -669,26 +692,9 @@ replay_quietly(struct agent *a, char **files, int n)
 {
 	int	i, rc = 0;
 
-	for (i = 0; i < n; i++) {
-		struct source_fd	*src;
-		int			 fd = open(files[i], O_RDONLY);
-		ssize_t			 r;
-
-		if (fd == -1) {
-			log_warn("%s", files[i]);
+	for (i = 0; i < n; i++)
+		if (replay_file(a, files[i]) == -1)
 			rc = -1;
-			continue;
-		}
-		src = source_fd_new(fd, SOURCE_FD_BUF_BYTES);
-		if (src == NULL)
-			fatalx("out of memory");
-		while ((r = source_fd_read(src, agent_feed, a)) != 0)
-			if (r < 0 && errno != EINTR)
-				break;
-		source_fd_free(src);
-		close(fd);
-		pipeline_finish(a->pl);
-	}
 	return rc;
 }
 

@@ -11,6 +11,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "alert/alert.h"
 #include "core/metrics.h"
@@ -26,7 +29,7 @@ struct pipeline {
 	struct assembler	*asm_;
 	struct alert_engine	*alerts;
 	struct pipeline_stats	 st;
-	uint32_t		*hit_ends;	/* PREFILTER_HITS_MAX */
+	uint32_t		*hit_ends;	/* PREFILTER_HITS_MAX line starts */
 	int			*cands;		/* RULES_MAX */
 
 	/* the current line, to tell pass-through records from joined */
@@ -240,39 +243,92 @@ block_len(const char *buf, size_t len)
 	return nl != NULL ? (size_t)(nl - buf) + 1 : len;
 }
 
+/* Number of LF bytes in p[0..n). */
+static size_t
+count_lf(const char *p, size_t n)
+{
+	size_t	count = 0, i = 0;
+
+#ifdef __SSE2__
+	const __m128i	lf = _mm_set1_epi8('\n');
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i	v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + i));
+
+		count += (size_t)__builtin_popcount((unsigned)
+		    _mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+	}
+#endif
+	for (; i < n; i++)
+		count += p[i] == '\n';
+	return count;
+}
+
+/* Lines [from, to) were not parsed: count them, and end a pending
+ * stderr record as an unrelated parsed line would. */
+static void
+skip_lines(struct pipeline *pl, const char *from, const char *to)
+{
+	size_t	n;
+
+	if (from >= to)
+		return;
+	n = count_lf(from, (size_t)(to - from));
+	if (to[-1] != '\n')
+		n++;			/* a last line without LF */
+	pl->st.lines += n;
+	if (n > 0 && pl->prev_slow) {
+		assemble_inert(pl->asm_, on_record, pl);
+		pl->prev_slow = 0;
+	}
+}
+
+/* Parse the line starting at p (ending before end or its LF); returns
+ * the start of the next line. */
+static const char *
+take_line(struct pipeline *pl, const char *p, const char *end)
+{
+	const char	*nl = memchr(p, '\n', (size_t)(end - p));
+	const char	*le = nl != NULL ? nl : end;
+	size_t		 n = (size_t)(le - p);
+
+	pl->st.lines++;
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	line_slow(pl, p, n);
+	pl->prev_slow = 1;
+	return nl != NULL ? nl + 1 : end;
+}
+
 static void
 feed_block(struct pipeline *pl, const char *blk, size_t len)
 {
 	const char	*p = blk, *end = blk + len;
-	size_t		 nhits, h = 0, all_from;
+	size_t		 n, i, all_from;
 
-	nhits = prefilter_scan_block(pl->rules->pf, blk, len, pl->hit_ends,
+	n = prefilter_scan_block(pl->rules->pf, blk, len, pl->hit_ends,
 	    PREFILTER_HITS_MAX, &all_from);
-	while (p < end) {
-		const char	*nl = memchr(p, '\n', (size_t)(end - p));
-		const char	*le = nl != NULL ? nl : end;
-		size_t		 ls_off = (size_t)(p - blk);
-		size_t		 le_off = (size_t)(le - blk);
-		size_t		 n = (size_t)(le - p);
-		int		 hit;
+	for (i = 0; i < n && pl->hit_ends[i] < all_from; i++) {
+		const char	*ls = blk + pl->hit_ends[i];
 
-		pl->st.lines++;
-		/* A hit belongs to the line holding its last byte. */
-		while (h < nhits && pl->hit_ends[h] <= ls_off)
-			h++;
-		hit = (h < nhits && pl->hit_ends[h] <= le_off + 1) ||
-		    all_from <= le_off || (n > 0 && *p == '\t');
-		if (hit) {
-			if (n > 0 && p[n - 1] == '\r')
-				n--;
-			line_slow(pl, p, n);
-			pl->prev_slow = 1;
-		} else if (pl->prev_slow) {
-			assemble_inert(pl->asm_, on_record, pl);
-			pl->prev_slow = 0;
-		}
-		p = le + 1;
+		if (ls < p)
+			continue;	/* inside a line already taken */
+		skip_lines(pl, p, ls);
+		p = take_line(pl, ls, end);
 	}
+	if (all_from < len) {
+		/* The hit list overflowed: parse every line from there. */
+		const char	*from = blk + all_from;
+
+		if (from > p) {
+			skip_lines(pl, p, from);
+			p = from;
+		}
+		while (p < end)
+			p = take_line(pl, p, end);
+	}
+	skip_lines(pl, p, end);
 }
 
 void

@@ -196,7 +196,7 @@ test_alert_event_from_json_rejects(void **state)
 }
 
 static void
-test_alert_event_from_json_minimal_and_offsets(void **state)
+test_alert_event_from_json_minimal(void **state)
 {
 	cJSON			*js;
 	struct alert_event	*ev;
@@ -263,7 +263,7 @@ main(void)
 		cmocka_unit_test(test_alert_event_json_shape),
 		cmocka_unit_test(test_alert_event_invalid_utf8_repaired),
 		cmocka_unit_test(test_alert_event_from_json_rejects),
-		cmocka_unit_test(test_alert_event_from_json_minimal_and_offsets),
+		cmocka_unit_test(test_alert_event_from_json_minimal),
 		cmocka_unit_test(test_alert_event_format_rfc3339),
 		cmocka_unit_test(test_alert_event_label_dup_free),
 	};

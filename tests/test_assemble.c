@@ -133,8 +133,8 @@ test_assemble_passthrough(void **state)
 {
 	struct assembler	*a = new_asm(0, 0, 0);
 	struct log_record	 r;
-	static const char	 line[] = "2024-01-01T00:00:00Z heroku[router]: "
-	    "at=info status=200";
+	static const char	 line[] =
+	    "2024-01-01T00:00:00Z heroku[router]: at=info status=200";
 
 	(void)state;
 	(void)parse_line(&r, DW_STR_LIT(line), NULL);
@@ -274,7 +274,8 @@ test_assemble_eviction(void **state)
 	(void)state;
 	for (i = 1; i <= 3; i++) {
 		snprintf(line, sizeof(line), "2024-01-01T00:00:00Z app[postgres"
-		    ".%d]: [RED] [1-1]  sql_error_code = 00000 LOG:  p%d", i, i);
+		    ".%d]: [RED] [1-1]  sql_error_code = 00000 LOG:  p%d",
+		    i, i);
 		push(a, line, i);
 	}
 	assert_int_equal(got.n, 1);
@@ -305,8 +306,8 @@ test_assemble_max_bytes(void **state)
 	assert_int_equal(got.n, 1);
 	assert_true(strlen(got.r[0].msg) <= 256);
 	assert_true(strlen(got.r[0].line) <= 256);
-	assert_true(strncmp(got.r[0].msg, "LOG:  statement: SELECT\n\t  column_00,"
-	    , 37) == 0);
+	assert_true(strncmp(got.r[0].msg,
+	    "LOG:  statement: SELECT\n\t  column_00,", 37) == 0);
 	assert_int_equal(assemble_stats(a)->truncated, 1);
 	/* a multi-byte character is never split */
 	reset_got();
@@ -454,7 +455,8 @@ test_assemble_zero_alloc(void **state)
 		    "source=X sample#active-connections=11",
 		"<158>1 2020-01-08T22:33:57.353034+00:00 host heroku router - "
 		    "at=info method=GET",
-		"Feb 11 13:15:39 test-pc postgres[10808]: [1-1] db=,user= LOG:  x",
+		"Feb 11 13:15:39 test-pc postgres[10808]: [1-1] db=,user= "
+		    "LOG:  x",
 		"2023-12-19 03:06:13.586 CET [10384] LOG C-0x7f3b: d/u@h:1 x",
 		"[2024-01-01 10:00:00 +0000] [123] [ERROR] boom",
 		"<999>broken",

@@ -408,7 +408,7 @@ test_delivery_drain_deadline_keeps_rest(void **state)
 }
 
 static void
-test_delivery_dry_run_prints_and_posts_nothing(void **state)
+test_delivery_dry_run_posts_nothing(void **state)
 {
 	struct ydoc	 doc;
 	struct sink_set	*ss;
@@ -501,7 +501,7 @@ main(void)
 		cmocka_unit_test(test_delivery_retries_5xx_and_timeouts),
 		cmocka_unit_test(test_delivery_retry_after_http_date),
 		cmocka_unit_test(test_delivery_drain_deadline_keeps_rest),
-		cmocka_unit_test(test_delivery_dry_run_prints_and_posts_nothing),
+		cmocka_unit_test(test_delivery_dry_run_posts_nothing),
 		cmocka_unit_test(test_delivery_strcut),
 	};
 

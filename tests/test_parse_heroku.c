@@ -114,7 +114,8 @@ test_parse_heroku_chunks(void **state)
 	/* a continuation split at 900 bytes that quotes a LEVEL mark is
 	 * still a continuation */
 	assert_int_equal(parse_cstr(&r, "<134>1 2023-06-05T19:40:00+00:00 host "
-	    "app postgres.1 - [YELLOW] [13-4] and msg = 'ERROR:  x'"), PARSE_OK);
+	    "app postgres.1 - [YELLOW] [13-4] and msg = 'ERROR:  x'"),
+	    PARSE_OK);
 	assert_int_equal(r.kind, KIND_PG_CHUNK);
 	/* ... but chunk 1 without any prefix is still the record head */
 	assert_int_equal(parse_cstr(&r, "<134>1 2023-06-05T19:40:00+00:00 host "
@@ -170,7 +171,8 @@ test_parse_heroku_prefixes(void **state)
 	/* format 1, constructed 53300 (formats.md §2.1) */
 	assert_int_equal(parse_cstr(&r, "<134>1 2024-01-01T00:00:00+00:00 host "
 	    "app postgres.1234 - [DATABASE] [7-1]  sql_error_code = 53300 "
-	    "FATAL:  too many connections for role \"u1abcdefghij\""), PARSE_OK);
+	    "FATAL:  too many connections for role \"u1abcdefghij\""),
+	    PARSE_OK);
 	ASSERT_STR(r.message, "FATAL:  too many connections for role "
 	    "\"u1abcdefghij\"");
 	ASSERT_STR(r.sqlstate, "53300");
@@ -179,7 +181,8 @@ test_parse_heroku_prefixes(void **state)
 	/* hobby */
 	assert_int_equal(parse_cstr(&r, "2016-01-01T00:00:00+00:00 app[postgres"
 	    ".99]: [BLACK] [5-1]  database = d1abc connection_source = "
-	    "10.0.0.1(5432) sql_error_code = 53300 FATAL:  too many"), PARSE_OK);
+	    "10.0.0.1(5432) sql_error_code = 53300 FATAL:  too many"),
+	    PARSE_OK);
 	ASSERT_STR(r.pg_database, "d1abc");
 	ASSERT_STR(r.sqlstate, "53300");
 	ASSERT_STR(r.message, "FATAL:  too many");
@@ -214,11 +217,12 @@ test_parse_heroku_prefixes(void **state)
 static void
 test_parse_heroku_metrics(void **state)
 {
-	const char		*t7 = "<134>1 2023-06-05T19:27:18+00:00 host app "
-	    "heroku-postgres - source=HEROKU_POSTGRESQL_YELLOW addon=postgresql"
-	    "-reticulated-12345 sample#current_transaction=19028263 sample#db_"
-	    "size=10311979679bytes sample#tables=1443 sample#active-connections"
-	    "=11 sample#waiting-connections=0";
+	const char		*t7 =
+	    "<134>1 2023-06-05T19:27:18+00:00 host app heroku-postgres - "
+	    "source=HEROKU_POSTGRESQL_YELLOW addon=postgresql-reticulated-12345"
+	    " sample#current_transaction=19028263 sample#db_size=10311979679"
+	    "bytes sample#tables=1443 sample#active-connections=11 sample#"
+	    "waiting-connections=0";
 	struct log_record	r;
 	struct dw_str		v;
 
@@ -272,8 +276,9 @@ test_parse_heroku_metrics(void **state)
 static void
 test_parse_heroku_parse_message(void **state)
 {
-	static const char	msg[] = "[YELLOW] [12-1]  sql_error_code = 53300 "
-	    "FATAL:  too many connections for role \"u1\"";
+	static const char	msg[] =
+	    "[YELLOW] [12-1]  sql_error_code = 53300 FATAL:  too many "
+	    "connections for role \"u1\"";
 	struct log_record	r;
 
 	(void)state;

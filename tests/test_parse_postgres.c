@@ -273,8 +273,8 @@ test_parse_postgres_levels(void **state)
 		"LOG: ",
 		"2024-05-01 10:00:00 UTC [1] LOG: one space",
 		"PG::Error: FATAL:  too many connections for role \"x\"",
-		"django.db.utils.OperationalError: connection to server at \"h\""
-		    " (1.2.3.4), port 5432 failed: FATAL:  too many",
+		"django.db.utils.OperationalError: connection to server at "
+		    "\"h\" (1.2.3.4), port 5432 failed: FATAL:  too many",
 		"psycopg2.OperationalError: ERROR:  no more connections",
 		"at=info msg=\"ERROR:  x\"",
 	};

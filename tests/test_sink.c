@@ -27,8 +27,7 @@ by_name(const struct sink_set *ss, const char *name)
 static void
 expect_diag(const char *needle)
 {
-	if (strstr(fx_diag, needle) == NULL)
-	{
+	if (strstr(fx_diag, needle) == NULL) {
 		fprintf(stderr, "%s", fx_diag);
 		fail_msg("diagnostic \"%s\" missing", needle);
 	}

@@ -122,7 +122,8 @@ test_sink_pagerduty_trigger_resolve_pairing(void **state)
 	assert_string_not_equal(fx_str(t1, "dedup_key"),
 	    fx_str(t2, "dedup_key"));
 	p = fx_get(t1, "payload");
-	assert_string_equal(fx_str(p, "summary"), "pg_conn for role=u1 (seq 1)");
+	assert_string_equal(fx_str(p, "summary"),
+	    "pg_conn for role=u1 (seq 1)");
 	assert_string_equal(fx_str(p, "source"), "db-prod");
 	assert_string_equal(fx_str(p, "severity"), "critical");
 	assert_string_equal(fx_str(p, "timestamp"), "2024-05-01T10:00:00.000Z");
@@ -132,7 +133,8 @@ test_sink_pagerduty_trigger_resolve_pairing(void **state)
 	assert_string_equal(fx_str(fx_get(cd, "labels"), "role"), "u1");
 	assert_string_equal(fx_str(cd, "window"), "5m");
 	assert_string_equal(fx_str(cd, "threshold"), ">= 1");
-	assert_non_null(strstr(fx_str(cd, "last_line"), "too many connections"));
+	assert_non_null(strstr(fx_str(cd, "last_line"),
+	    "too many connections"));
 	assert_non_null(fx_str(cd, "first_line"));
 	assert_string_equal(fx_str(fx_get(t2, "payload"), "severity"), "error");
 	assert_null(fx_get(r1, "payload"));

@@ -176,7 +176,8 @@ test_sink_slack_firing_and_resolved_messages(void **state)
 	assert_non_null(strstr(t, "*Firing since*\n2024-05-01T10:00:00.000Z"));
 	assert_non_null(strstr(t, "*Labels*\n`role=u1`"));
 	assert_non_null(strstr(t, "*Latest matching line*\n```2024-05-01 "
-	    "10:00:00 UTC [1] FATAL:  too many connections for role \"u1\"```"));
+	    "10:00:00 UTC [1] FATAL:  too many connections for role "
+	    "\"u1\"```"));
 	assert_non_null(strstr(t, "PostgreSQL refused a connection."));
 	free(t);
 

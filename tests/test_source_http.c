@@ -452,10 +452,10 @@ test_source_http_dedup(void **state)
 {
 	struct fx	*f = malloc(sizeof(*f));
 	struct resp	*r = malloc(sizeof(*r));
-	const char	*h1[] = { "Logplex-Frame-Id: AAAA", "Logplex-Drain-Token: "
-	    "d.x", "Logplex-Msg-Count: 1", NULL };
-	const char	*h2[] = { "Logplex-Frame-Id: AAAA", "Logplex-Drain-Token: "
-	    "d.y", "Logplex-Msg-Count: 1", NULL };
+	const char	*h1[] = { "Logplex-Frame-Id: AAAA",
+	    "Logplex-Drain-Token: d.x", "Logplex-Msg-Count: 1", NULL };
+	const char	*h2[] = { "Logplex-Frame-Id: AAAA",
+	    "Logplex-Drain-Token: d.y", "Logplex-Msg-Count: 1", NULL };
 
 	(void)state;
 	assert_int_equal(fx_start(f, BASIC_YAML), 0);
@@ -548,7 +548,8 @@ test_source_http_l10_and_metrics(void **state)
 		"# TYPE process_start_time_seconds gauge",
 		"# TYPE drainwatch_pipeline_lines_total counter",
 	};
-	const char	*sect = "# HELP drainwatch_pipeline_lines_total Lines.\n"
+	const char	*sect =
+	    "# HELP drainwatch_pipeline_lines_total Lines.\n"
 	    "# TYPE drainwatch_pipeline_lines_total counter\n"
 	    "drainwatch_pipeline_lines_total 42\n";
 	size_t		 i;
@@ -720,6 +721,47 @@ test_source_http_limits(void **state)
 	free(r);
 }
 
+/* Bodies being received are bounded too: each reserves its size (and
+ * its frame buffer) from queue_bytes, so slow uploads cannot take all
+ * memory; the one that does not fit gets 503. */
+static void
+test_source_http_inflight_budget(void **state)
+{
+	struct fx	*f = malloc(sizeof(*f));
+	struct resp	*r = malloc(sizeof(*r));
+	int		 fds[10], i;
+	const char	*hdr = "POST /logs HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Basic YWxpY2U6czNjcmV0\r\n"
+	    "Content-Length: 4000\r\n\r\n70 <174>1";
+
+	(void)state;
+	assert_int_equal(fx_start(f, BASIC_YAML), 0);
+	/* 8 x (4000 + 4000) fit in 64 KiB; the ninth and tenth do not. */
+	for (i = 0; i < 10; i++) {
+		fds[i] = raw_connect(f);
+		assert_true(write(fds[i], hdr, strlen(hdr)) > 0);
+	}
+	usleep(300 * 1000);
+	/* 1536 bytes are left: a 73-byte body (146 reserved) fits, one
+	 * of 1460 bytes (2920) does not. */
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, NULL, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1 T1 T1 T1 T1
+	    T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1, NULL, r), 503);
+	assert_non_null(strcasestr(r->headers, "Retry-After: 1"));
+	assert_int_equal(metric(f, "drainwatch_http_rejected_total"
+	    "{reason=\"memory\"}"), 3);
+	assert_true(metric(f, "drainwatch_http_inflight_bytes") >= 8 * 8000);
+	for (i = 0; i < 10; i++)
+		close(fds[i]);
+	usleep(300 * 1000);
+	assert_int_equal(metric(f, "drainwatch_http_inflight_bytes"), 0);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1 T1 T1 T1 T1
+	    T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1, NULL, r), 204);
+	fx_stop(f);
+	free(f);
+	free(r);
+}
+
 static void
 test_source_http_tls(void **state)
 {
@@ -778,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_source_http_tokens),
 		cmocka_unit_test(test_source_http_drain_command),
 		cmocka_unit_test(test_source_http_limits),
+		cmocka_unit_test(test_source_http_inflight_budget),
 		cmocka_unit_test(test_source_http_tls),
 	};
 	int	rc;

@@ -9,7 +9,8 @@
  * sink's output format and the outbox's record format:
  *
  *   {"status":"firing","rule":"pg_too_many_connections",
- *    "fingerprint":"9f2c61d0a3b4e5f6","severity":"critical",
+ *    "fingerprint":"9f2c61d0a3b4e5f6",
+ *    "identity":"pg_too_many_connections{role=\"u1\"}","severity":"critical",
  *    "labels":{"role":"u1"},"annotations":{"summary":"...",
  *    "description":"..."},"count":3,"value":null,"aggregate":"count",
  *    "threshold":">= 1","window":"5m","starts_at":"...Z","ends_at":null,

@@ -307,9 +307,13 @@ metrics_process(struct metrics_buf *b)
 	}
 	dir = opendir("/proc/self/fd");
 	if (dir != NULL) {
-		while ((de = readdir(dir)) != NULL)
+		for (;;) {
+			de = readdir(dir);
+			if (de == NULL)
+				break;
 			if (de->d_name[0] != '.')
 				nfd++;
+		}
 		closedir(dir);
 		metrics_buf_family(b, "process_open_fds", "gauge",
 		    "Number of open file descriptors.");

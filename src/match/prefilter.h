@@ -20,21 +20,22 @@
 struct rules;
 struct prefilter;
 
-/* Hit offsets one block scan records; past this the rest of the block
- * is treated as all-hit (correct, only slower) and counted. */
+/* Hit lines one block scan records; past this the rest of the block
+ * is treated as all-hit (correct, only slower). */
 #define PREFILTER_HITS_MAX	(1 << 16)
 
 struct prefilter	*prefilter_build(struct rules *, struct diag *);
 void			 prefilter_free(struct prefilter *);
 
 /*
- * Scan buf; store the end offset of every hit in ends (ascending).
- * Returns the number stored; *all_from is set to the offset from which
- * every line must be treated as hit (len when the hit list did not
- * overflow).
+ * Scan buf (whole lines) and store, in starts, the offset of the first
+ * byte of every line that something hit or that starts with a TAB,
+ * ascending and each once. Returns the number stored; *all_from is the
+ * offset from which every line must be treated as hit (len when the
+ * list did not overflow).
  */
 size_t			 prefilter_scan_block(struct prefilter *,
-			    const char *buf, size_t len, uint32_t *ends,
+			    const char *buf, size_t len, uint32_t *starts,
 			    size_t max, size_t *all_from);
 
 /*

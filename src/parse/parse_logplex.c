@@ -212,7 +212,8 @@ logplex_framer_feed(struct logplex_framer *f, const char *p, size_t len)
 		case ST_LT:
 			if (c == '<') {
 				f->resync = 0;
-				f->state = ST_MSG;	/* '<' is message byte 1 */
+				/* '<' is the message's first byte */
+				f->state = ST_MSG;
 			} else
 				framer_bad(f, LOGPLEX_ERR_BAD_LENGTH,
 				    framer_hdrbytes(f));

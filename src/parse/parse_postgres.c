@@ -323,7 +323,10 @@ static int
 esc_charset(char esc, int ch)
 {
 	switch (esc) {
-	case 'p': case 'P': case 'l': case 'x':
+	case 'p':
+	case 'P':
+	case 'l':
+	case 'x':
 		return ch_is_digit(ch);
 	case 'Q':
 		return ch_is_digit(ch) || ch == '-';
@@ -402,7 +405,9 @@ match_tok(struct pg_match *m, int i, const char *p)
 			return 0;
 		}
 		return match_tok(m, i + 1, p);
-	case 'm': case 't': case 's':
+	case 'm':
+	case 't':
+	case 's':
 		n = parse_time_iso(dw_str_make(p, (size_t)(end - p)), &t,
 		    m->tz, &hz);
 		if (n == 0)
@@ -419,7 +424,13 @@ match_tok(struct pg_match *m, int i, const char *p)
 			return -1;
 		m->f.ts = t;
 		return 0;
-	case 'p': case 'P': case 'l': case 'x': case 'Q': case 'c': case 'v':
+	case 'p':
+	case 'P':
+	case 'l':
+	case 'x':
+	case 'Q':
+	case 'c':
+	case 'v':
 	case 'e':
 		from = p;
 		while (from < end && *from == ' ')	/* padding */
@@ -474,21 +485,24 @@ enum guess_key { GK_NONE, GK_USER, GK_DB, GK_APP, GK_PID, GK_SQLSTATE,
 /* Keys seen in hand-written log_line_prefix settings ("user=%u,db=%d"). */
 static const struct {
 	const char	*name;
+	unsigned char	 len;
 	enum guess_key	 key;
 } guess_keys[] = {
-	{ "user", GK_USER }, { "usr", GK_USER }, { "u", GK_USER },
-	{ "username", GK_USER }, { "db", GK_DB }, { "database", GK_DB },
-	{ "dbname", GK_DB }, { "d", GK_DB }, { "app", GK_APP },
-	{ "appli", GK_APP }, { "application", GK_APP },
-	{ "application_name", GK_APP }, { "a", GK_APP }, { "pid", GK_PID },
-	{ "p", GK_PID }, { "sqlstate", GK_SQLSTATE },
-	{ "sql_error_code", GK_SQLSTATE }, { "client", GK_OTHER },
-	{ "host", GK_OTHER }, { "remote", GK_OTHER }, { "h", GK_OTHER },
-	{ "r", GK_OTHER }, { "session", GK_OTHER }, { "queryid", GK_OTHER },
-	{ "tx", GK_OTHER }, { "xid", GK_OTHER }, { "vxid", GK_OTHER },
-	{ "line", GK_OTHER }, { "c", GK_OTHER }, { "e", GK_SQLSTATE },
-	{ "l", GK_OTHER }, { "x", GK_OTHER }, { "v", GK_OTHER },
-	{ "i", GK_OTHER }, { "b", GK_OTHER }, { "backend", GK_OTHER },
+	{ "user", 4, GK_USER }, { "usr", 3, GK_USER }, { "u", 1, GK_USER },
+	{ "username", 8, GK_USER }, { "db", 2, GK_DB },
+	{ "database", 8, GK_DB }, { "dbname", 6, GK_DB }, { "d", 1, GK_DB },
+	{ "app", 3, GK_APP }, { "appli", 5, GK_APP },
+	{ "application", 11, GK_APP }, { "application_name", 16, GK_APP },
+	{ "a", 1, GK_APP }, { "pid", 3, GK_PID }, { "p", 1, GK_PID },
+	{ "sqlstate", 8, GK_SQLSTATE }, { "sql_error_code", 14, GK_SQLSTATE },
+	{ "client", 6, GK_OTHER }, { "host", 4, GK_OTHER },
+	{ "remote", 6, GK_OTHER }, { "h", 1, GK_OTHER }, { "r", 1, GK_OTHER },
+	{ "session", 7, GK_OTHER }, { "queryid", 7, GK_OTHER },
+	{ "tx", 2, GK_OTHER }, { "xid", 3, GK_OTHER },
+	{ "vxid", 4, GK_OTHER }, { "line", 4, GK_OTHER },
+	{ "c", 1, GK_OTHER }, { "e", 1, GK_SQLSTATE }, { "l", 1, GK_OTHER },
+	{ "x", 1, GK_OTHER }, { "v", 1, GK_OTHER }, { "i", 1, GK_OTHER },
+	{ "b", 1, GK_OTHER }, { "backend", 7, GK_OTHER },
 };
 
 static enum guess_key
@@ -497,7 +511,7 @@ guess_key(const char *p, size_t n)
 	size_t	i;
 
 	for (i = 0; i < DW_NELEM(guess_keys); i++)
-		if (strlen(guess_keys[i].name) == n &&
+		if (guess_keys[i].len == n && guess_keys[i].name[0] == p[0] &&
 		    memcmp(guess_keys[i].name, p, n) == 0)
 			return guess_keys[i].key;
 	return GK_NONE;

@@ -210,7 +210,7 @@ parse_time_zone(struct dw_str s, int *off_min)
 	if (n == 0 || n > ZONE_ABBR_MAX || (q < c.end && ch_is_alnum(*q)))
 		return 0;
 	for (i = 0; i < DW_NELEM(zones); i++) {
-		if (strlen(zones[i].name) == n &&
+		if (zones[i].name[0] == c.p[0] && zones[i].name[n] == '\0' &&
 		    memcmp(zones[i].name, c.p, n) == 0) {
 			*off_min = zones[i].off_min;
 			return n;

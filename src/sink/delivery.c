@@ -3,10 +3,11 @@
  * rate limits, coalescing, order per identity, outbox (see delivery.h).
  *
  * Threads: the pipeline thread calls netsink_emit(), which appends to
- * the outbox and to the channel's inbox under the engine mutex, then
- * wakes the engine with curl_multi_wakeup(). Everything else about a
- * channel (its queue, in-flight requests, backoff, rate bucket, active
- * alerts) belongs to the engine thread. Counters are atomics, read by
+ * the outbox (one write, no flush) and to the channel's inbox under the
+ * engine mutex, then wakes the engine with curl_multi_wakeup(). The
+ * engine fdatasync()s the outboxes (group commit) before it posts.
+ * Everything else about a channel (its queue, in-flight requests,
+ * backoff, rate bucket, active alerts) belongs to the engine thread. Counters are atomics, read by
  * whoever renders metrics. sink_set_drain() waits on a condition
  * variable the engine signals whenever a notification is done.
  *
@@ -894,6 +895,11 @@ engine_main(void *arg)
 		pthread_mutex_unlock(&dv->mu);
 		if (stop)
 			break;
+		/* Group commit: what the pipeline appended is made durable
+		 * before any of it is posted. */
+		for (i = 0; i < dv->nchans; i++)
+			if (dv->chans[i]->ob != NULL)
+				(void)outbox_sync(dv->chans[i]->ob);
 		now = mono_ms();
 		for (i = 0; i < dv->nchans; i++) {
 			resend_tick(dv->chans[i], now);
@@ -1317,9 +1323,9 @@ netsink_emit(struct sink *s, const struct alert_event *ev)
 		goto out;
 	if (outbox_append(ch->ob, text, strlen(text), &j->id) == -1) {
 		log_ratelimited(&lim, delivery_now_ms(),
-		    DELIVERY_LOG_INTERVAL_MS, "sink %s: notification dropped: outbox %s: %s",
-		    s->name, errno == ENOSPC ? "full" : "write failed",
-		    strerror(errno));
+		    DELIVERY_LOG_INTERVAL_MS, "sink %s: notification "
+		    "dropped: outbox %s: %s", s->name,
+		    errno == ENOSPC ? "full" : "write failed", strerror(errno));
 		goto out;
 	}
 	j->ihash = hash_str(ev_identity(j->ev));

@@ -5,8 +5,10 @@
  * One engine per sink set runs one thread driving libcurl's multi
  * interface. Each network sink owns one channel: a FIFO of
  * notifications backed by its outbox (outbox.h). The pipeline thread
- * only appends to the outbox (fsync) and to the channel's inbox, then
- * wakes the engine; it never waits for the network. The engine posts
+ * only appends to the outbox (one write, no flush) and to the
+ * channel's inbox, then wakes the engine; it never waits for the
+ * network or the disk. The engine fdatasync()s new outbox records in
+ * one group before it posts any of them. The engine posts
  * with per-sink timeouts and concurrency, keeps order per alert
  * identity (a notification is not sent while an earlier one of the
  * same identity is queued or in flight), rate-limits per sink with a

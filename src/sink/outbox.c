@@ -50,6 +50,7 @@ struct outbox {
 	uint64_t	 live_bytes;	/* bytes of pending lines */
 	uint64_t	 next_id;
 	uint64_t	 skipped;
+	int		 dirty;		/* appended since the last sync */
 	struct obx_ent	*ents;		/* index, id order */
 	size_t		 nents;		/* used slots (some may be done) */
 	size_t		 nlive;
@@ -532,6 +533,7 @@ compact(struct outbox *ob)
 	close(ob->fd);
 	ob->fd = fd;
 	fd = -1;
+	ob->dirty = 0;			/* the new file is synced */
 	for (i = 0; i < ob->nents; i++) {
 		ob->ents[i].off = off;
 		off += ob->ents[i].len;
@@ -595,15 +597,7 @@ outbox_append(struct outbox *ob, const char *json, size_t len, uint64_t *id)
 	rec[rlen - 1] = '\n';
 	if (write_all(ob, rec, rlen) == -1)
 		goto out;
-	if (fdatasync(ob->fd) == -1) {
-		int	saved = errno;
-
-		if (ftruncate(ob->fd, (off_t)ob->size) == -1)
-			log_warn("outbox %s: cannot cut unsynced record",
-			    ob->path);
-		errno = saved;
-		goto out;
-	}
+	ob->dirty = 1;
 	if (ent_push(ob, ob->next_id, ob->size, (uint32_t)rlen) == -1) {
 		errno = ENOSPC;
 		goto out;
@@ -614,6 +608,30 @@ outbox_append(struct outbox *ob, const char *json, size_t len, uint64_t *id)
 out:
 	pthread_mutex_unlock(&ob->mu);
 	free(rec);
+	return rc;
+}
+
+int
+outbox_sync(struct outbox *ob)
+{
+	int	fd, rc;
+
+	pthread_mutex_lock(&ob->mu);
+	if (!ob->dirty) {
+		pthread_mutex_unlock(&ob->mu);
+		return 0;
+	}
+	ob->dirty = 0;
+	/* A second descriptor of the same open file: syncing it syncs the
+	 * records even if compaction swaps ob->fd meanwhile. */
+	fd = dup(ob->fd);
+	pthread_mutex_unlock(&ob->mu);
+	if (fd == -1)
+		return -1;
+	rc = fdatasync(fd);
+	close(fd);
+	if (rc == -1)
+		log_warn("outbox %s: fdatasync", ob->path);
 	return rc;
 }
 

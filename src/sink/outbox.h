@@ -8,15 +8,19 @@
  *   A <id> <crc32 of json, 8 hex> <json>\n	a notification to deliver
  *   D <id>\n					done (delivered or given up)
  *
- * outbox_append() writes the record and fdatasync()s it before it
- * returns, so an accepted notification survives kill -9 and power loss.
- * Done records are not synced: losing one only re-delivers (at least
- * once; dedup keys make that harmless). When everything is done the
+ * outbox_append() writes the whole record with one write(2): from then
+ * on it survives kill -9 (the page cache outlives the process). It does
+ * not wait for the disk: outbox_sync() makes every record appended so
+ * far durable with one fdatasync() (group commit), and the delivery
+ * engine calls it before it posts anything, so an append costs the
+ * pipeline thread microseconds, not a disk flush (~3 ms here). Done
+ * records are never synced on their own: losing one only re-delivers
+ * (at least once; dedup keys make that harmless). When everything is done the
  * file is truncated; when it grows past OUTBOX_COMPACT_BYTES and is
  * mostly done it is rewritten with the pending records only (temporary
  * file, fsync, rename, fsync of the directory). On open, a torn last
  * record (crash mid-write) is cut off and records with a bad checksum
- * are skipped and counted. <sink>.lock (flock) keeps a second process
+ * are skipped, counted and compacted away. <sink>.lock (flock) keeps a second process
  * out. Thread-safe: one mutex per outbox (appends come from the
  * pipeline thread, done records and compaction from the delivery one).
  */
@@ -53,10 +57,13 @@ struct outbox	*outbox_open(const char *dir, const char *name,
 void		 outbox_close(struct outbox *);
 /* Visit every pending record in id order. */
 int		 outbox_replay(struct outbox *, outbox_fn, void *arg);
-/* Append and fdatasync one record; its id goes to *id. -1 with errno
- * ENOSPC when the outbox is full, or the write's errno. */
+/* Append one record (not yet synced); its id goes to *id. -1 with
+ * errno ENOSPC when the outbox is full, or the write's errno. */
 int		 outbox_append(struct outbox *, const char *json, size_t len,
 		    uint64_t *id);
+/* fdatasync() what was appended since the last sync; 0 or -1. Does not
+ * hold the outbox's lock while the disk works, so appends go on. */
+int		 outbox_sync(struct outbox *);
 /* Mark a record done; may compact. Unknown ids are ignored. */
 int		 outbox_done(struct outbox *, uint64_t id);
 size_t		 outbox_pending(struct outbox *);

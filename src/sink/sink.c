@@ -712,8 +712,8 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 
 			if (!st[i].network && c >= 2)
 				continue;
-			mb_line(&b, "drainwatch_notifications_total{sink=\"%s\","
-			    "type=\"%s\",outcome=\"%s\"} %llu\n",
+			mb_line(&b, "drainwatch_notifications_total{sink="
+			    "\"%s\",type=\"%s\",outcome=\"%s\"} %llu\n",
 			    L(ss->sinks[i]), outcomes[c].name,
 			    (unsigned long long)*(const uint64_t *)p);
 		}
@@ -735,8 +735,8 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 	FAMILY(&b, name, type, help);					\
 	for (i = 0; i < ss->nsinks; i++)				\
 		if (st[i].network)					\
-			mb_line(&b, name "{sink=\"%s\",type=\"%s\"} " fmt	\
-			    "\n", L(ss->sinks[i]), expr)
+			mb_line(&b, name "{sink=\"%s\",type=\"%s\"} "	\
+			    fmt "\n", L(ss->sinks[i]), expr)
 	PER_SINK("drainwatch_notification_retries_total", "counter",
 	    "Delivery attempts after the first.", "%llu",
 	    (unsigned long long)st[i].retries);

@@ -964,13 +964,14 @@ req_reserve(struct source_http *sh, struct req *r, uint64_t n)
 	return 0;
 }
 
+static void req_forget(struct req *);
+
 static void
 req_free(struct req *r)
 {
 	if (r == NULL)
 		return;
-	if (r->dd_reserved)
-		dedup_abort(r->sh->dd, r->dd_key);
+	req_forget(r);		/* cut off before its end: not taken */
 	req_release(r);
 	ingest_batch_fini(&r->batch);
 	free(r->framebuf);
@@ -1177,6 +1178,17 @@ req_account(struct source_http *sh, struct req *r)
 	CNT_ADD(sh->c.l10_dropped, r->l10_dropped);
 }
 
+/* The frame was not taken: a retry must find it processable at once,
+ * not only once the connection is done with this request. */
+static void
+req_forget(struct req *r)
+{
+	if (r->dd_reserved) {
+		dedup_abort(r->sh->dd, r->dd_key);
+		r->dd_reserved = 0;
+	}
+}
+
 /* Last call: the whole body is in. */
 static enum MHD_Result
 end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
@@ -1186,16 +1198,19 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	if (r->discard)
 		return reply(sh, c, MHD_HTTP_NO_CONTENT, sh->r_204);
 	if (r->too_large) {
+		req_forget(r);
 		CNT_ADD(sh->c.rejected[REJ_TOO_LARGE], 1);
 		return reply(sh, c, MHD_HTTP_CONTENT_TOO_LARGE, sh->r_413);
 	}
 	logplex_framer_finish(&r->fr);
 	req_account(sh, r);
 	if (r->oom) {
+		req_forget(r);
 		CNT_ADD(sh->c.rejected[REJ_MEMORY], 1);
 		return reply(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE, sh->r_503);
 	}
 	if (r->fr.st.frames == 0 && r->received > 0) {
+		req_forget(r);
 		CNT_ADD(sh->c.rejected[REJ_NOT_LOGPLEX], 1);
 		http_warn(sh, W_NOT_LOGPLEX, "rejected request: body holds "
 		    "no logplex frame (400)");
@@ -1206,11 +1221,13 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	nlines = r->batch.nlines;
 	nbytes = r->batch.len;
 	if (ingest_push(sh->q, &r->batch, r->app) == -1) {
+		req_forget(r);
 		CNT_ADD(sh->c.rejected[REJ_QUEUE_FULL], 1);
 		http_warn(sh, W_QUEUE_FULL, "rejected request: ingest "
 		    "queue full, logplex will retry (503)");
 		return reply(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE, sh->r_503);
 	}
+	req_release(r);		/* the lines are the queue's now */
 	if (r->dd_reserved) {
 		dedup_commit(sh->dd, r->dd_key, mono_ms());
 		r->dd_reserved = 0;
@@ -1574,7 +1591,8 @@ source_http_log_drain_command(const struct source_http *sh)
 		else
 			snprintf(base, sizeof(base), "%%s%.*s", (int)n, u);
 	} else if (hc->behind_router) {
-		snprintf(base, sizeof(base), "https://%%sYOUR-APP.herokuapp.com");
+		snprintf(base, sizeof(base),
+		    "https://%%sYOUR-APP.herokuapp.com");
 		hint = " (replace YOUR-APP with this app's name)";
 	} else {
 		const char	*scheme = hc->tls_cert != NULL ? "https" :

@@ -13,7 +13,8 @@ if [ ! -x "$gen" ]; then
 fi
 command -v sha256sum >/dev/null || { echo "sha256sum not installed"; exit 77; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dwcorpus.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 

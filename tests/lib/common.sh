@@ -13,6 +13,7 @@
 #                          `postgres` user through runuser; else as ourselves
 #   dw_runas CMD...        run CMD as that user (environment kept)
 #   dw_mktemp              print a fresh temp dir that DW_RUN_USER can write
+#   dw_rmrf DIR            rm -rf DIR, retried while something still writes
 #   dw_wait_for SECS CMD   poll CMD every 0.1 s until it succeeds (rc 1 on
 #                          timeout)
 #
@@ -91,7 +92,12 @@ dw_need_cmd()
 # preferred; DW_PY overrides.
 dw_python()
 {
-	[ -n "${DW_PY:-}" ] && return 0
+	if [ -n "${DW_PY:-}" ]; then
+		"$DW_PY" -c 'import django, psycopg2' >/dev/null 2>&1 ||
+		    dw_die "DW_PY=$DW_PY cannot import django and psycopg2" \
+		    "(Debian packages python3-django python3-psycopg2)"
+		return 0
+	fi
 	for _p in /usr/bin/python3 python3; do
 		if "$_p" -c 'import django, psycopg2' >/dev/null 2>&1; then
 			DW_PY=$_p
@@ -146,6 +152,20 @@ dw_runas()
 	else
 		"$@"
 	fi
+}
+
+# dw_rmrf DIR - remove DIR, retrying for up to 5 s: a process interrupted
+# mid-way (initdb's bootstrap backend, say) may still be writing in it.
+dw_rmrf()
+{
+	_dw_n=50
+	while [ -e "$1" ] && [ $_dw_n -gt 0 ]; do
+		rm -rf "$1" 2>/dev/null
+		[ -e "$1" ] || return 0
+		sleep 0.1
+		_dw_n=$((_dw_n - 1))
+	done
+	[ ! -e "$1" ]
 }
 
 dw_mktemp()

@@ -221,7 +221,7 @@ pg_stop()
 	fi
 	[ -n "${1:-}" ] && [ -f "$PG_LOG" ] && cat "$PG_LOG" >"$1"
 	[ -n "${2:-}" ] && [ -f "$PG_SYSLOG_FILE" ] && cat "$PG_SYSLOG_FILE" >"$2"
-	rm -rf "$PG_TMP"
+	dw_rmrf "$PG_TMP"
 	PG_TMP=""
 	return 0
 }
@@ -244,16 +244,19 @@ pg_psql()
 }
 
 # pg_create_role NAME [LIMIT] - LOGIN role (not superuser) with CONNECTION
-# LIMIT (default -1 = none).
+# LIMIT (default -1 = none). Set-up statements are never logged as slow
+# statements (CREATE DATABASE can take over a second on a busy machine).
 pg_create_role()
 {
-	pg_psql "CREATE ROLE \"$1\" LOGIN CONNECTION LIMIT ${2:--1}"
+	PGOPTIONS="-c log_min_duration_statement=-1" \
+	    pg_psql "CREATE ROLE \"$1\" LOGIN CONNECTION LIMIT ${2:--1}"
 }
 
 # pg_create_db NAME [OWNER] [LIMIT] - database with CONNECTION LIMIT.
 pg_create_db()
 {
-	pg_psql "CREATE DATABASE \"$1\" OWNER \"${2:-postgres}\" CONNECTION LIMIT ${3:--1}"
+	PGOPTIONS="-c log_min_duration_statement=-1" \
+	    pg_psql "CREATE DATABASE \"$1\" OWNER \"${2:-postgres}\" CONNECTION LIMIT ${3:--1}"
 }
 
 # pg_hba_prepend LINE - put LINE first in pg_hba.conf and reload.

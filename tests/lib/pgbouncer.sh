@@ -127,7 +127,7 @@ pgb_stop()
 	[ -n "$PGB_TMP" ] && [ -d "$PGB_TMP" ] || return 0
 	_pgb_kill
 	[ -n "${1:-}" ] && [ -f "$PGB_LOG" ] && cat "$PGB_LOG" >"$1"
-	rm -rf "$PGB_TMP"
+	dw_rmrf "$PGB_TMP"
 	PGB_TMP=""
 	return 0
 }

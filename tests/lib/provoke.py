@@ -88,9 +88,13 @@ class Ctx:
         return c
 
     def su(self, sql, args=None):
+        """Run one setup/monitoring statement as the superuser. Its
+        duration is never logged (a CREATE DATABASE on a busy machine can
+        take more than a second and must not count as a slow statement)."""
         c = self.connect(app="provoke-setup")
         try:
             cur = c.cursor()
+            cur.execute("SET log_min_duration_statement = -1")
             cur.execute(sql, args)
             return cur.fetchall() if cur.description else None
         finally:

@@ -347,12 +347,14 @@ for _p in $PHASES; do
 		say "django (role limit 6, 16 clients x 10 requests):"
 		count django-web.log 'django.db.utils.OperationalError' \
 		    '^django\.db\.utils\.OperationalError: .*too many connections for role "app"' 1
+		count django-web.log 'psycopg2.OperationalError (chained)' \
+		    '^psycopg2\.OperationalError: .*too many connections for role "app"' 1
 		count django-web.log 'ERROR Internal Server Error' \
 		    '^ERROR Internal Server Error: ' 1
 		count django-web.log 'Traceback' '^Traceback ' 1
 		count django-web.log 'WARNING connection count N exceeds 5' \
 		    '^WARNING connection count [0-9]+ exceeds 5 ' 1
-		count django-web.log 'WARNING slow query' '^WARNING slow query ' 1
+		count django-web.log 'DEBUG (seconds) SQL (slow query)' '^DEBUG \([0-9.]+\) ' 1
 		count django-pg.log 'PG: too many connections for role' \
 		    'FATAL:  too many connections for role "app"' 1
 		count django-pg.log 'PG: duration >= 2000 ms' \

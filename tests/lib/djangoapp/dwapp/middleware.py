@@ -8,9 +8,10 @@ current_user (all of the role's sessions, this one included); the threshold
 is settings.DW_CONN_WARN (env DW_CONN_WARN, default 5).
 
 It also turns on Django's query logging for the request's connection
-(force_debug_cursor) so that SlowQueryFilter can log statements slower than
-DW_SLOW_QUERY_MS with the duration Django measured:
-  WARNING slow query 2203 ms (threshold 2000 ms): SELECT pg_sleep(2.2)
+(force_debug_cursor, what DEBUG=True does) so that Django's own query-log
+records of statements slower than DW_SLOW_QUERY_MS reach stderr, as Django
+writes them (logger django.db.backends, level DEBUG):
+  DEBUG (2.203) SELECT pg_sleep(2.2); args=(2.2,)
 """
 import logging
 
@@ -24,21 +25,13 @@ COUNT_SQL = ("SELECT count(*), current_user, current_database() "
 
 
 class SlowQueryFilter(logging.Filter):
-    """Pass only django.db.backends records slower than the threshold, as
-    WARNING, with duration_ms and threshold_ms for the formatter."""
+    """Pass only django.db.backends query records slower than
+    settings.DW_SLOW_QUERY_MS; the record itself is left as Django made
+    it."""
 
     def filter(self, record):
         d = getattr(record, "duration", None)
-        if d is None or d * 1000.0 < settings.DW_SLOW_QUERY_MS:
-            return False
-        record.duration_ms = d * 1000.0
-        record.threshold_ms = settings.DW_SLOW_QUERY_MS
-        record.levelno = logging.WARNING
-        record.levelname = "WARNING"
-        if not isinstance(record.sql, str):
-            record.sql = str(record.sql)
-        record.sql = " ".join(record.sql.split())
-        return True
+        return d is not None and d * 1000.0 >= settings.DW_SLOW_QUERY_MS
 
 
 class ConnectionCountMiddleware:

@@ -47,9 +47,17 @@ DW_SLOW_QUERY_MS = float(os.environ.get("DW_SLOW_QUERY_MS", "2000"))
 # e.g.  WARNING connection count 6 exceeds 5 for role "app" on database "app"
 # and errors Django logs for a failed request are
 #   ERROR Internal Server Error: /db/
-# followed by the traceback, whose last line is the exception, e.g.
+# followed by the traceback: the psycopg2 exception, then (chained) the
+# Django one, e.g.
+#   psycopg2.OperationalError: connection to server at "127.0.0.1", port N
+#   failed: FATAL:  too many connections for role "app"
+#   ...
 #   django.db.utils.OperationalError: connection to server at "127.0.0.1",
 #   port N failed: FATAL:  too many connections for role "app"
+# Queries slower than DW_SLOW_QUERY_MS are Django's own query-log records
+# (logger django.db.backends, level DEBUG, message "(seconds) SQL; args=..."),
+# let through by SlowQueryFilter only when slow:
+#   DEBUG (2.203) SELECT pg_sleep(2.2); args=(2.2,)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -58,14 +66,12 @@ LOGGING = {
     },
     "formatters": {
         "plain": {"format": "%(levelname)s %(message)s"},
-        "slow": {"format": "%(levelname)s slow query %(duration_ms).0f ms "
-                           "(threshold %(threshold_ms).0f ms): %(sql)s"},
     },
     "handlers": {
         "stderr": {"class": "logging.StreamHandler",
                    "stream": "ext://sys.stderr", "formatter": "plain"},
         "slow": {"class": "logging.StreamHandler",
-                 "stream": "ext://sys.stderr", "formatter": "slow",
+                 "stream": "ext://sys.stderr", "formatter": "plain",
                  "filters": ["slow_only"]},
     },
     "loggers": {
