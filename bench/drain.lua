@@ -13,8 +13,12 @@
 local NBODIES = 32		-- distinct bodies each thread cycles through
 local NFRAMES = 100		-- frames per request (logplex sends ~100 KB)
 
+-- tid is a global on purpose: setup() runs in wrk's main Lua state and
+-- thread:set() gives each thread's state its own global tid, which a
+-- chunk-level local would shadow (then every thread sent the same
+-- Frame-Ids, and dedup rightly dropped them).
 local threads = {}
-local tid = 0
+tid = 0
 local counter = 0
 local bodies = {}
 local auth = os.getenv("DRAIN_AUTH") or ""

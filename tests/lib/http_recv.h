@@ -39,6 +39,7 @@ struct recv_req {
 	size_t		 len;
 	int		 status;	/* what we answered */
 	int64_t		 at_ms;		/* monotonic arrival */
+	int64_t		 at_us;		/* the same, in microseconds */
 };
 
 struct recv_resp {
@@ -66,6 +67,15 @@ struct recv_conn {
 	char	*body;
 	size_t	 len;
 };
+
+static __attribute__((unused)) int64_t
+recv_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static __attribute__((unused)) int64_t
 recv_now_ms(void)
@@ -134,7 +144,8 @@ recv_handler(void *cls, struct MHD_Connection *c, const char *url,
 		rq->len = cc->len;
 		cc->body = NULL;
 		rq->status = resp.status;
-		rq->at_ms = recv_now_ms();
+		rq->at_us = recv_now_us();
+		rq->at_ms = rq->at_us / 1000;
 	}
 	pthread_mutex_unlock(&r->mu);
 	if (resp.hang_ms > 0) {
