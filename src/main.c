@@ -435,6 +435,90 @@ cmd_replay(const struct opts *o)
 	return rc;
 }
 
+/* Alert state file inside state_dir, and its bound. */
+#define STATE_FILE		"alerts.json"
+#define STATE_FILE_MAX_BYTES	(64 * 1024 * 1024)
+
+/* Load state_dir/alerts.json if there is one (live mode only). */
+static void
+state_load(struct agent *a)
+{
+	char	 path[4096], *text = NULL;
+	FILE	*f;
+	long	 len;
+	cJSON	*root;
+	int	 n, skipped = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, STATE_FILE);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
+	    len < STATE_FILE_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)len + 1)) != NULL &&
+	    fread(text, 1, (size_t)len, f) == (size_t)len) {
+		text[len] = '\0';
+		root = cJSON_Parse(text);
+		n = root != NULL ? pipeline_restore(a->pl, root, &skipped) : -1;
+		if (n < 0)
+			log_warnx("%s: unreadable alert state, starting afresh",
+			    path);
+		else
+			log_info("restored %d alert key(s) from %s (%d of "
+			    "changed or removed rules dropped)", n, path,
+			    skipped);
+		cJSON_Delete(root);
+	}
+	free(text);
+	fclose(f);
+}
+
+/* Write the alert state atomically: temp file, fsync, rename. */
+static void
+state_save(struct agent *a)
+{
+	char	 path[4096], tmp[4200], *text;
+	cJSON	*root;
+	FILE	*f;
+	int	 ok = 0;
+
+	root = pipeline_snapshot(a->pl, wall_ms());
+	text = root != NULL ? cJSON_PrintUnformatted(root) : NULL;
+	cJSON_Delete(root);
+	if (text == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, STATE_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f != NULL) {
+		ok = fputs(text, f) >= 0 && fflush(f) == 0 &&
+		    fsync(fileno(f)) == 0;
+		ok = fclose(f) == 0 && ok;
+	}
+	if (!ok || rename(tmp, path) == -1)
+		log_warn("cannot save alert state to %s", path);
+	free(text);
+}
+
+/* mkdir -p for the state directory. */
+static int
+state_dir_make(const char *dir)
+{
+	char	p[4096], *s;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		(void)mkdir(p, 0700);
+		*s = '/';
+	}
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
 /* Results of the last reload, for POST /-/reload (read by HTTP threads). */
 static volatile sig_atomic_t	 reload_done;	/* bumped after each */
 static volatile sig_atomic_t	 reload_failed;	/* 1: last one rejected */
@@ -565,7 +649,8 @@ cmd_run(const struct opts *o)
 	struct source_http	*http = NULL;
 	struct sigaction	 sa;
 	char			*mbuf = NULL;
-	dw_ms			 last_publish = 0;
+	dw_ms			 last_publish = 0, last_save = 0;
+	uint64_t		 saved_version = 0, saved_seq = 0;
 	int			 rc = EXIT_OK, have_http;
 
 	diag_init(&dg, stderr);
@@ -591,6 +676,10 @@ cmd_run(const struct opts *o)
 		if (in == NULL)
 			fatalx("out of memory");
 	}
+	if (state_dir_make(a.cfg.state_dir) == -1)
+		log_warn("state directory %s", a.cfg.state_dir);
+	state_load(&a);
+	saved_version = pipeline_state_version(a.pl);
 	if (have_http) {
 		m = metrics_new();
 		q = ingest_new(hc.queue_bytes);
@@ -660,6 +749,17 @@ cmd_run(const struct opts *o)
 			publish_metrics(&a, m, mbuf, METRICS_SECTION_MAX_BYTES);
 			last_publish = now;
 		}
+		/* Save alert state at once after a notification, else at
+		 * most once a second while windows of alerts change. */
+		if (pipeline_state_version(a.pl) != saved_version &&
+		    (alert_engine_stats(pipeline_alerts(a.pl))->seq !=
+		    saved_seq || now - last_save >= 1000)) {
+			state_save(&a);
+			saved_version = pipeline_state_version(a.pl);
+			saved_seq = alert_engine_stats(
+			    pipeline_alerts(a.pl))->seq;
+			last_save = now;
+		}
 	}
 	if (http != NULL) {
 		/* Stop accepting, then process what was acknowledged. */
@@ -668,6 +768,7 @@ cmd_run(const struct opts *o)
 		ingest_drain_all(q, agent_feed_app, &a);
 	}
 	pipeline_finish(a.pl);
+	state_save(&a);
 	log_info("stopping: %llu lines, %llu alerts fired",
 	    (unsigned long long)pipeline_stats(a.pl)->lines,
 	    (unsigned long long)alert_engine_stats(

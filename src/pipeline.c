@@ -480,3 +480,37 @@ pipeline_metrics(struct pipeline *pl, char *buf, size_t n)
 #undef COUNTER
 	return mb.len;
 }
+
+cJSON *
+pipeline_snapshot(struct pipeline *pl, dw_ms wall_now)
+{
+	cJSON	*root = alert_engine_snapshot(pl->alerts);
+
+	if (root == NULL)
+		return NULL;
+	/* The wall time the event clock last moved with, for catching up. */
+	cJSON_AddNumberToObject(root, "wall", (double)(pl->last_match_wall !=
+	    DW_MS_NONE ? pl->last_match_wall : wall_now));
+	return root;
+}
+
+int
+pipeline_restore(struct pipeline *pl, const cJSON *root, int *skipped)
+{
+	const cJSON	*wall = cJSON_GetObjectItemCaseSensitive(root, "wall");
+	int		 n;
+
+	n = alert_engine_restore(pl->alerts, root, skipped);
+	if (n < 0)
+		return -1;
+	pl->clock = alert_now(pl->alerts);
+	if (pl->clock != DW_MS_NONE && cJSON_IsNumber(wall))
+		pl->last_match_wall = (dw_ms)wall->valuedouble;
+	return n;
+}
+
+uint64_t
+pipeline_state_version(const struct pipeline *pl)
+{
+	return alert_engine_version(pl->alerts);
+}

@@ -85,6 +85,18 @@ void		 pipeline_feed_line(struct pipeline *, struct dw_str line,
 void		 pipeline_tick(struct pipeline *, dw_ms wall_now);
 /* Advance the event clock to t exactly (rule tests, replay end). */
 void		 pipeline_advance(struct pipeline *, dw_ms t);
+/*
+ * Alert state across restarts (live mode): a snapshot of the alert
+ * engine plus the event clock and the wall time it was taken; restore
+ * it before any input. The event clock then catches up the time the
+ * agent was down, so alerts whose window emptied meanwhile resolve.
+ */
+cJSON		*pipeline_snapshot(struct pipeline *, dw_ms wall_now);
+int		 pipeline_restore(struct pipeline *, const cJSON *,
+		    int *skipped);
+/* Changes with every alert state worth saving. */
+uint64_t	 pipeline_state_version(const struct pipeline *);
+
 /* End of input: emit every record still being assembled. */
 void		 pipeline_finish(struct pipeline *);
 /* The event clock: where rule windows and alert timers stand. */

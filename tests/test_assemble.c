@@ -346,16 +346,19 @@ test_assemble_timeout(void **state)
 	push(a, "2024-01-01T00:00:00Z app[postgres.1]: [RED] [1-1]  "
 	    "sql_error_code = 00000 LOG:  chunk head", 1000);
 	push(a, "LOG:  stderr head", 1500);
-	assemble_expire(a, 2999, collect, &got);
+	/* a stderr record waits at most ASSEMBLE_ADJACENT_TIMEOUT_MS */
+	assemble_expire(a, 1500 + ASSEMBLE_ADJACENT_TIMEOUT_MS - 1, collect,
+	    &got);
 	assert_int_equal(got.n, 0);
+	assemble_expire(a, 1500 + ASSEMBLE_ADJACENT_TIMEOUT_MS, collect, &got);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.r[0].msg, "LOG:  stderr head");
+	/* a [seq-N] record the configured timeout */
+	assemble_expire(a, 2999, collect, &got);
+	assert_int_equal(got.n, 1);
 	assemble_expire(a, 3000, collect, &got);
-	assert_int_equal(got.n, 1);
-	assert_string_equal(got.r[0].msg, "LOG:  chunk head");
-	assemble_expire(a, 3499, collect, &got);
-	assert_int_equal(got.n, 1);
-	assemble_expire(a, 3500, collect, &got);
 	assert_int_equal(got.n, 2);
-	assert_string_equal(got.r[1].msg, "LOG:  stderr head");
+	assert_string_equal(got.r[1].msg, "LOG:  chunk head");
 	assert_int_equal(assemble_stats(a)->timed_out, 2);
 	assert_int_equal(assemble_pending(a), 0);
 	assemble_free(a);

@@ -299,6 +299,12 @@ test_sink_skip_console_in_replay(void **state)
 	assert_string_equal(sink_set_get(ss, 0)->name, "a");
 	sink_set_free(ss);
 	ydoc_free(&doc);
+	/* Set aside, but still checked. */
+	ss = fx_set(&doc, "sinks:\n  - {type: console, format: xml}\n", &sc,
+	    &dg);
+	assert_null(ss);
+	expect_diag("agent.yaml:2:29: unknown console format \"xml\"");
+	ydoc_free(&doc);
 }
 
 int

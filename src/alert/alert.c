@@ -65,6 +65,7 @@ struct alert_engine {
 	size_t			 nheap, capheap;
 	dw_ms			 now;
 	uint64_t		 serial;
+	uint64_t		 version;	/* state changes */
 	struct alert_stats	 st;
 };
 
@@ -729,6 +730,8 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 static void
 key_set_state(struct alert_engine *e, struct akey *k, enum alert_state s)
 {
+	if (k->state != s)
+		e->version++;
 	if (k->state == AS_PENDING)
 		e->st.pending--;
 	else if (k->state == AS_FIRING)
@@ -901,6 +904,8 @@ alert_observe(struct alert_engine *e, struct rule *r,
 	sample_copy(k->last, &k->last_len, sample);
 	k->match_count = (double)k->win.count;
 	k->match_value = r->absent > 0 ? 0 : key_aggregate(k);
+	if (k->state != AS_INACTIVE || r->absent > 0)
+		e->version++;
 	key_eval(e, k, e->now);
 }
 
@@ -985,4 +990,252 @@ alert_foreach_key(struct alert_engine *e, const struct rule *only,
 			fn(arg, &v);
 		}
 	}
+}
+
+uint64_t
+alert_engine_version(const struct alert_engine *e)
+{
+	return e->version + e->st.seq;
+}
+
+static cJSON *
+num_array(const void *v, int n, int is_double)
+{
+	cJSON	*a = cJSON_CreateArray();
+	int	 i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(is_double ?
+		    ((const double *)v)[i] : (double)((const uint32_t *)v)[i]));
+	return a;
+}
+
+static cJSON *
+key_snapshot(const struct akey *k)
+{
+	const struct rule	*r = k->rst->rule;
+	const struct window_shape *s = &k->rst->shape;
+	cJSON			*o = cJSON_CreateObject(), *w;
+	char			 hex[17];
+
+	if (o == NULL)
+		return NULL;
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)r->def_hash);
+	cJSON_AddStringToObject(o, "rule", r->name);
+	cJSON_AddStringToObject(o, "def", hex);
+	cJSON_AddStringToObject(o, "key", k->key);
+	cJSON_AddBoolToObject(o, "overflow", k->overflow);
+	cJSON_AddStringToObject(o, "state", alert_state_name(k->state));
+#define T(name, v) cJSON_AddNumberToObject(o, name, (double)(v))
+	T("pending_since", k->pending_since);
+	T("firing_since", k->firing_since);
+	T("last_notify", k->last_notify);
+	T("last_match", k->last_match);
+	T("episode", k->episode_matches);
+	T("match_count", k->match_count);
+	T("match_value", isnan(k->match_value) ? 0 : k->match_value);
+#undef T
+	{
+		char	buf[ALERT_SAMPLE_MAX + 1];
+
+		memcpy(buf, k->first, k->first_len);
+		buf[k->first_len] = '\0';
+		cJSON_AddStringToObject(o, "first", buf);
+		memcpy(buf, k->last, k->last_len);
+		buf[k->last_len] = '\0';
+		cJSON_AddStringToObject(o, "last", buf);
+	}
+	w = cJSON_AddObjectToObject(o, "window");
+	if (w != NULL) {
+		cJSON_AddNumberToObject(w, "head", (double)k->win.head);
+		cJSON_AddItemToObject(w, "counts", num_array(k->win.counts,
+		    s->nbuckets, 0));
+		if (k->win.sums != NULL)
+			cJSON_AddItemToObject(w, "sums", num_array(k->win.sums,
+			    s->nbuckets, 1));
+		if (k->win.mins != NULL) {
+			cJSON_AddItemToObject(w, "mins", num_array(k->win.mins,
+			    s->nbuckets, 1));
+			cJSON_AddItemToObject(w, "maxs", num_array(k->win.maxs,
+			    s->nbuckets, 1));
+		}
+	}
+	return o;
+}
+
+cJSON *
+alert_engine_snapshot(struct alert_engine *e)
+{
+	cJSON		*root = cJSON_CreateObject(), *keys;
+	int		 i;
+	uint32_t	 j;
+
+	if (root == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(root, "version", 1);
+	cJSON_AddNumberToObject(root, "clock", e->now == DW_MS_NONE ? -1 :
+	    (double)e->now);
+	keys = cJSON_AddArrayToObject(root, "keys");
+	for (i = 0; keys != NULL && i < e->nrules; i++) {
+		struct rstate	*rs = &e->rst[i];
+
+		for (j = 0; j <= rs->cap; j++) {
+			struct akey	*k = j < rs->cap ? rs->table[j] :
+			    rs->overflow_key;
+
+			if (k == NULL || (k->state == AS_INACTIVE &&
+			    rs->rule->absent <= 0))
+				continue;
+			cJSON_AddItemToArray(keys, key_snapshot(k));
+		}
+	}
+	return root;
+}
+
+static double
+jnum(const cJSON *o, const char *name, double def)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : def;
+}
+
+static const char *
+jstr(const cJSON *o, const char *name)
+{
+	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void
+jarray(const cJSON *w, const char *name, void *out, int n, int is_double)
+{
+	const cJSON	*a = cJSON_GetObjectItemCaseSensitive(w, name), *it;
+	int		 i = 0;
+
+	if (!cJSON_IsArray(a) || out == NULL)
+		return;
+	cJSON_ArrayForEach(it, a) {
+		if (i >= n || !cJSON_IsNumber(it))
+			break;
+		if (is_double)
+			((double *)out)[i] = it->valuedouble;
+		else
+			((uint32_t *)out)[i] = (uint32_t)it->valuedouble;
+		i++;
+	}
+}
+
+static void
+sample_set(char *dst, uint32_t *len, const char *s)
+{
+	size_t	n = s != NULL ? strlen(s) : 0;
+
+	if (n > ALERT_SAMPLE_MAX)
+		n = ALERT_SAMPLE_MAX;
+	if (n > 0)
+		memcpy(dst, s, n);
+	*len = (uint32_t)n;
+}
+
+/* Recreate one saved key; NULL if its rule changed or is gone. */
+static struct akey *
+key_restore(struct alert_engine *e, const cJSON *o)
+{
+	const char	*rule = jstr(o, "rule"), *def = jstr(o, "def");
+	const char	*key = jstr(o, "key"), *state = jstr(o, "state");
+	const cJSON	*w = cJSON_GetObjectItemCaseSensitive(o, "window");
+	struct rstate	*rs = NULL;
+	struct akey	*k;
+	char		 hex[17];
+	int		 i;
+
+	if (rule == NULL || def == NULL || key == NULL || state == NULL)
+		return NULL;
+	for (i = 0; i < e->nrules; i++) {
+		snprintf(hex, sizeof(hex), "%016llx",
+		    (unsigned long long)e->rst[i].rule->def_hash);
+		if (strcmp(e->rst[i].rule->name, rule) == 0 &&
+		    strcmp(hex, def) == 0)
+			rs = &e->rst[i];
+	}
+	if (rs == NULL)
+		return NULL;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "overflow"))) {
+		if (rs->overflow_key != NULL)
+			return NULL;
+		k = key_new(e, rs, fnv1a(key, strlen(key), FNV_OFFSET), key,
+		    (uint32_t)strlen(key));
+		if (k == NULL)
+			return NULL;
+		k->overflow = 1;
+		rs->overflow_key = k;
+		e->st.keys++;
+	} else {
+		k = key_get(e, rs, key, (uint32_t)strlen(key));
+		if (k == NULL || k->overflow)
+			return NULL;
+	}
+	k->pending_since = (dw_ms)jnum(o, "pending_since", 0);
+	k->firing_since = (dw_ms)jnum(o, "firing_since", 0);
+	k->last_notify = (dw_ms)jnum(o, "last_notify", 0);
+	k->last_match = (dw_ms)jnum(o, "last_match", (double)DW_MS_NONE);
+	k->episode_matches = (uint64_t)jnum(o, "episode", 0);
+	k->match_count = jnum(o, "match_count", 0);
+	k->match_value = jnum(o, "match_value", 0);
+	sample_set(k->first, &k->first_len, jstr(o, "first"));
+	sample_set(k->last, &k->last_len, jstr(o, "last"));
+	if (w != NULL) {
+		k->win.head = (int64_t)jnum(w, "head", (double)INT64_MIN);
+		jarray(w, "counts", k->win.counts, rs->shape.nbuckets, 0);
+		jarray(w, "sums", k->win.sums, rs->shape.nbuckets, 1);
+		jarray(w, "mins", k->win.mins, rs->shape.nbuckets, 1);
+		jarray(w, "maxs", k->win.maxs, rs->shape.nbuckets, 1);
+		k->win.count = 0;
+		k->win.sum = 0;
+		for (i = 0; i < rs->shape.nbuckets; i++) {
+			k->win.count += k->win.counts[i];
+			if (k->win.sums != NULL)
+				k->win.sum += k->win.sums[i];
+		}
+	}
+	key_set_state(e, k, strcmp(state, "firing") == 0 ? AS_FIRING :
+	    strcmp(state, "pending") == 0 ? AS_PENDING : AS_INACTIVE);
+	return k;
+}
+
+int
+alert_engine_restore(struct alert_engine *e, const cJSON *root, int *skipped)
+{
+	const cJSON	 *keys, *it;
+	struct akey	**restored;
+	int		  n = 0, i, max;
+	double		  clock;
+
+	*skipped = 0;
+	if (jnum(root, "version", 0) != 1)
+		return -1;
+	clock = jnum(root, "clock", -1);
+	if (clock >= 0 && (e->now == DW_MS_NONE || (dw_ms)clock > e->now))
+		e->now = (dw_ms)clock;
+	keys = cJSON_GetObjectItemCaseSensitive(root, "keys");
+	max = cJSON_GetArraySize(keys);
+	restored = calloc((size_t)max + 1, sizeof(*restored));
+	if (restored == NULL)
+		return -1;
+	cJSON_ArrayForEach(it, keys) {
+		struct akey	*k = key_restore(e, it);
+
+		if (k != NULL && n < max)
+			restored[n++] = k;
+		else
+			(*skipped)++;
+	}
+	/* Schedule each restored key; what came due while drainwatch was
+	 * down (a window that emptied) happens now. */
+	for (i = 0; i < n && e->now != DW_MS_NONE; i++)
+		key_eval(e, restored[i], e->now);
+	free(restored);
+	return n;
 }

@@ -94,6 +94,19 @@ void	alert_observe(struct alert_engine *, struct rule *,
  * -1 on allocation failure (nothing changed).
  */
 int	alert_engine_rebind(struct alert_engine *, struct rules *);
+/*
+ * Persistence of alert state across restarts. A snapshot holds the event
+ * clock and every key that is pending or firing (with its window) and
+ * every key of an absence rule; the caller writes it atomically. Restore
+ * recreates the keys of rules whose name and definition are unchanged
+ * and reports how many; keys of other rules are dropped (counted in
+ * *skipped). Call restore before any input. Cold path.
+ */
+cJSON	*alert_engine_snapshot(struct alert_engine *);
+int	 alert_engine_restore(struct alert_engine *, const cJSON *,
+	    int *skipped);
+/* Bumped by every state change worth saving. */
+uint64_t alert_engine_version(const struct alert_engine *);
 /* Run every deadline due at or before now, in time order. */
 void	alert_advance(struct alert_engine *, dw_ms now);
 /* The engine's event clock (latest time advanced to). */

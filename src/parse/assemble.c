@@ -425,8 +425,12 @@ assemble_expire(struct assembler *a, dw_ms now, assemble_emit_fn fn,
 	struct slot	*s, *next;
 
 	for (s = a->oldest; s != NULL; s = next) {
+		dw_ms	limit = a->conf.timeout_ms;
+
 		next = s->next;
-		if (now - s->opened >= a->conf.timeout_ms) {
+		if (s->seq < 0 && limit > ASSEMBLE_ADJACENT_TIMEOUT_MS)
+			limit = ASSEMBLE_ADJACENT_TIMEOUT_MS;
+		if (now - s->opened >= limit) {
 			a->st.timed_out++;
 			slot_emit(a, s, fn, arg);
 		}

@@ -30,6 +30,12 @@
 #define ASSEMBLE_SLOTS_DEFAULT		64	/* records being joined */
 #define ASSEMBLE_MAX_BYTES_DEFAULT	(64 * 1024)	/* per record */
 #define ASSEMBLE_TIMEOUT_MS_DEFAULT	2000	/* arrival time */
+/* A stderr record waits at most this long (ms) for its next lines:
+ * PostgreSQL writes a whole record (TAB lines, DETAIL, STATEMENT) in one
+ * write, so its lines arrive together; only [seq-chunk] pieces, sent as
+ * separate syslog messages, need the longer timeout. Keeps the alert
+ * latency of a single FATAL line from `tail -F` low. */
+#define ASSEMBLE_ADJACENT_TIMEOUT_MS	250
 
 struct assemble_conf {
 	int	slots;

@@ -7,9 +7,10 @@
  * engine mutex, then wakes the engine with curl_multi_wakeup(). The
  * engine fdatasync()s the outboxes (group commit) before it posts.
  * Everything else about a channel (its queue, in-flight requests,
- * backoff, rate bucket, active alerts) belongs to the engine thread. Counters are atomics, read by
- * whoever renders metrics. sink_set_drain() waits on a condition
- * variable the engine signals whenever a notification is done.
+ * backoff, rate bucket, active alerts) belongs to the engine thread.
+ * Counters are atomics, read by whoever renders metrics.
+ * sink_set_drain() waits on a condition variable the engine signals
+ * whenever a notification is done.
  *
  * Clocks: scheduling uses CLOCK_MONOTONIC (ms); only drain deadlines
  * are wall-clock, as the sink API defines them.

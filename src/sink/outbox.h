@@ -20,8 +20,8 @@
  * mostly done it is rewritten with the pending records only (temporary
  * file, fsync, rename, fsync of the directory). On open, a torn last
  * record (crash mid-write) is cut off and records with a bad checksum
- * are skipped, counted and compacted away. <sink>.lock (flock) keeps a second process
- * out. Thread-safe: one mutex per outbox (appends come from the
+ * are skipped, counted and compacted away. <sink>.lock (flock) keeps a
+ * second process out. Thread-safe: one mutex per outbox (appends come from the
  * pipeline thread, done records and compaction from the delivery one).
  */
 #ifndef DW_OUTBOX_H

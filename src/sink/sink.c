@@ -209,6 +209,7 @@ read_sinks(struct sink_set *ss, const struct ynode *seq, const char *file,
 		const struct ynode	*it = seq->items[i];
 		const struct ynode	*tn, *nn, *en;
 		const struct sink_ops	*ops;
+		struct sink		*s;
 		const char		*type, *name;
 		int			 enabled = 1;
 
@@ -265,16 +266,22 @@ read_sinks(struct sink_set *ss, const struct ynode *seq, const char *file,
 			    "sinks (at most %d)", SINKS_MAX);
 			break;
 		}
-		/* Disabled sinks, and console sinks in a replay (which
-		 * prints events itself), are skipped; routes may name them. */
-		if (!enabled ||
-		    (ss->conf.skip_console && ops == &sink_console_ops)) {
+		/* Disabled sinks are skipped; routes may name them. */
+		if (!enabled) {
 			ss->skipped[ss->nskipped] = strdup(name);
 			if (ss->skipped[ss->nskipped] != NULL)
 				ss->nskipped++;
 			continue;
 		}
-		(void)add_sink(ss, ops, name, it, file, dg);
+		if (add_sink(ss, ops, name, it, file, dg) != 0 ||
+		    !ss->conf.skip_console || ops != &sink_console_ops)
+			continue;
+		/* A replay prints events itself: its console sinks are
+		 * checked, then set aside like disabled ones. */
+		s = ss->sinks[--ss->nsinks];
+		ss->skipped[ss->nskipped++] = s->name;
+		s->name = NULL;
+		sink_destroy(s);
 	}
 	if (ss->nsinks == 0 && dg->nerrors == 0 && !ss->conf.skip_console)
 		diag_warning(dg, file, seq->line, seq->col, "no sink is "

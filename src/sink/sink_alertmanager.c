@@ -98,7 +98,8 @@ am_alert(const struct am_conf *c, const struct alert_event *ev, dw_ms now)
 		cJSON_AddStringToObject(labels, "severity", ev->severity);
 	add_cut(ann, "summary", ev->summary);
 	add_cut(ann, "description", ev->description);
-	snprintf(num, sizeof(num), "%g", ev->has_value ? ev->value : ev->count);
+	snprintf(num, sizeof(num), "%.15g", ev->has_value ? ev->value :
+	    ev->count);
 	cJSON_AddStringToObject(ann, ev->has_value ? "value" : "count", num);
 	add_cut(ann, "threshold", ev->threshold);
 	format_duration(ev->window_ms, win, sizeof(win));

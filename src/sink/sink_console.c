@@ -137,11 +137,11 @@ console_text(struct console *con, const struct alert_event *ev)
 		put(line, &o, "}");
 	format_duration(ev->window_ms, dur, sizeof(dur));
 	if (ev->has_value)
-		putf(line, &o, " %s %g %s in %s", ev->aggregate != NULL ?
+		putf(line, &o, " %s %.15g %s in %s", ev->aggregate != NULL ?
 		    ev->aggregate : "value", ev->value,
 		    ev->threshold != NULL ? ev->threshold : "", dur);
 	else
-		putf(line, &o, " count %g %s in %s", ev->count,
+		putf(line, &o, " count %.15g %s in %s", ev->count,
 		    ev->threshold != NULL ? ev->threshold : "", dur);
 	if (ev->status == ALERT_RESOLVED && ev->starts_at != 0 &&
 	    ev->ends_at >= ev->starts_at) {

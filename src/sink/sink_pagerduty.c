@@ -166,7 +166,7 @@ summary_text(const struct alert_event *ev)
 	if (ev->summary != NULL && ev->summary[0] != '\0')
 		return sink_strcut(ev->summary, PD_SUMMARY_MAX_BYTES);
 	format_duration(ev->window_ms, win, sizeof(win));
-	if (asprintf(&s, "%s: %g match(es) in %s", ev->rule, ev->count,
+	if (asprintf(&s, "%s: %.15g match(es) in %s", ev->rule, ev->count,
 	    win) == -1)
 		return NULL;
 	return s;

@@ -207,10 +207,10 @@ measure_text(struct tb *t, const struct alert_event *ev)
 
 	format_duration(ev->window_ms, win, sizeof(win));
 	if (ev->has_value)
-		tb_fmt(t, "%s %g in %s", ev->aggregate != NULL ?
+		tb_fmt(t, "%s %.15g in %s", ev->aggregate != NULL ?
 		    ev->aggregate : "value", ev->value, win);
 	else
-		tb_fmt(t, "%g match%s in %s", ev->count,
+		tb_fmt(t, "%.15g match%s in %s", ev->count,
 		    ev->count == 1 ? "" : "es", win);
 	if (ev->threshold != NULL && ev->threshold[0] != '\0') {
 		tb_raw(t, " (threshold ");

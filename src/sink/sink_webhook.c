@@ -104,10 +104,10 @@ annotations_obj(const struct alert_event *ev)
 		return NULL;
 	add_cut(o, "summary", ev->summary);
 	add_cut(o, "description", ev->description);
-	snprintf(num, sizeof(num), "%g", ev->count);
+	snprintf(num, sizeof(num), "%.15g", ev->count);
 	cJSON_AddStringToObject(o, "count", num);
 	if (ev->has_value) {
-		snprintf(num, sizeof(num), "%g", ev->value);
+		snprintf(num, sizeof(num), "%.15g", ev->value);
 		cJSON_AddStringToObject(o, "value", num);
 		add_cut(o, "aggregate", ev->aggregate);
 	}

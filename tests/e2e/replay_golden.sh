@@ -13,7 +13,7 @@ check() {	# check INPUT EXPECT
 		echo "FAIL replay $1"; cat "$tmp/err"; fail=1
 	fi
 	# Live agent, stdin from a pipe: same alerts (event time).
-	cat "$1" | DRAINWATCH_STATE_DIR="$tmp/state" "$DW" -c agent.yaml \
+	cat "$1" | DRAINWATCH_STATE_DIR="$tmp/state-$(basename "$1")" "$DW" -c agent.yaml \
 	    >"$tmp/live.json" 2>"$tmp/liveerr"
 	python3 tests/lib/alerts.py <"$tmp/live.json" >"$tmp/live"
 	if ! diff -u "$2" "$tmp/live"; then

@@ -22,6 +22,9 @@
 
 [ -n "${DW_COMMON_SOURCED:-}" ] && return 0
 DW_COMMON_SOURCED=1
+# No __pycache__ in the source tree from the harness's Python.
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
 
 # Directory of the harness (this file's directory). Callers may preset it.
 : "${DW_LIB:=}"

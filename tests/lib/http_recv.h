@@ -159,13 +159,15 @@ recv_handler(void *cls, struct MHD_Connection *c, const char *url,
 	    MHD_RESPMEM_PERSISTENT);
 	if (resp.retry_after[0] != '\0')
 		MHD_add_response_header(mr, "Retry-After", resp.retry_after);
-	ret = MHD_queue_response(c, (unsigned)resp.status, mr);
-	MHD_destroy_response(mr);
+	/* Count before answering: the client may see the answer (and the
+	 * test go on) before this thread runs again. */
 	pthread_mutex_lock(&r->mu);
 	if (resp.status >= 200 && resp.status < 300)
 		r->nok++;
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
+	ret = MHD_queue_response(c, (unsigned)resp.status, mr);
+	MHD_destroy_response(mr);
 	return ret;
 }
 

@@ -35,7 +35,8 @@
 #   PG_START_TIMEOUT   seconds [30]
 #
 # After pg_start: PG_PORT, PG_HOST (127.0.0.1), PG_TMP (temp dir), PG_DATA,
-# PG_LOG (live server log), PG_SYSLOG_FILE, PG_VERSION (major), PG_BINDIR.
+# PG_LOG (live server log), PG_SYSLOG_FILE, PG_VERSION (major), PG_BINDIR,
+# PG_LINE_PREFIX (the log_line_prefix in force).
 # The superuser is `postgres`, authentication is `trust` on 127.0.0.1
 # (temp server, loopback only). As root the server runs as the `postgres`
 # user through runuser; otherwise as the calling user.
@@ -137,7 +138,7 @@ _pg_write_conf()
 		echo "full_page_writes = off"
 		echo "logging_collector = off"
 		echo "log_destination = '$_dest'"
-		echo "log_line_prefix = $(_pg_conf_quote "$(_pg_prefix)")"
+		echo "log_line_prefix = $(_pg_conf_quote "$PG_LINE_PREFIX")"
 		echo "log_min_duration_statement = ${PG_MIN_DURATION:-2000}"
 		echo "log_connections = $_lc"
 		echo "log_disconnections = $_lc"
@@ -168,7 +169,8 @@ pg_start()
 	PG_DATA=$PG_TMP/data
 	PG_LOG=$PG_TMP/server.log
 	PG_SYSLOG_FILE=$PG_TMP/syslog.tsv
-	export PG_TMP PG_DATA PG_LOG PG_SYSLOG_FILE PG_HOST
+	PG_LINE_PREFIX=$(_pg_prefix)
+	export PG_TMP PG_DATA PG_LOG PG_SYSLOG_FILE PG_HOST PG_LINE_PREFIX
 	dw_runas "$PG_BINDIR/initdb" -D "$PG_DATA" -U postgres --auth=trust \
 	    --no-locale -E UTF8 --no-sync >"$PG_TMP/initdb.log" 2>&1 || {
 		echo "harness: initdb failed:" >&2

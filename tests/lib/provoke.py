@@ -548,44 +548,60 @@ def sc_pgb_wait(ctx):
 
 
 def sc_pgb_login(ctx):
-    """PgBouncer's pool for database entry `tight` (server user "tight",
-    CONNECTION LIMIT 2) has logged in once, then loses its server
-    connection (terminated) while other sessions take the role's slots (two
-    direct PostgreSQL sessions, e.g. another app instance bypassing the
-    pooler). The next query needs a new server login, which PostgreSQL
-    refuses ('too many connections for role "tight"'; PgBouncer logs
-    'S: login failed: FATAL: ...'); clients that log in while the pool has
-    no server and its last login failed are refused at once with 'server
-    login has been failing, try again later (server_login_retry)'."""
+    """Server logins refused by PostgreSQL because the role's CONNECTION
+    LIMIT (role "tight", 2) is taken by two direct sessions (another app
+    instance bypassing the pooler). Two PgBouncer pools log in as "tight":
+
+    A. database entry `fresh`, never connected: PgBouncer needs a server
+       connection to finish the client's login, PostgreSQL refuses it
+       ('too many connections for role "tight"'; PgBouncer logs 'server
+       login failed: FATAL ...') and PgBouncer passes the error on to the
+       client ('pooler error: too many connections for role "tight"').
+    B. database entry `tight`, which has logged in once and then lost its
+       server connection (terminated): the next query needs a new server
+       login, which fails ('S: login failed: FATAL: ...'); clients that
+       log in while the pool has no server and its last login failed are
+       refused at once with 'server login has been failing, try again
+       later (server_login_retry)'."""
     ctx.su("DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
            "rolname = 'tight') THEN CREATE ROLE tight LOGIN; END IF; END$$")
     ctx.su("ALTER ROLE tight CONNECTION LIMIT 2")
-    errs, done = [], []
-    _pgb_sleep(ctx, "pgb_login", 0.0, "tight", errs, done)     # warm pool
+    errs, done, fresh, refused = [], [], [], []
+    # B's pool logs in while there is room.
+    _pgb_sleep(ctx, "pgb_login", 0.0, "tight", errs, done)
     ctx.su("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
            "WHERE usename = 'tight'")
     time.sleep(0.5)
     held = [ctx.connect(user="tight", db="app", app="provoke-direct")
             for _ in range(2)]
+    first = None
     try:
+        # A: a never-connected pool.
+        _pgb_sleep(ctx, "pgb_login", 0.1, "fresh", fresh, done)
+        # B: the query that needs a new server login ...
         first = threading.Thread(target=_pgb_sleep, args=(
             ctx, "pgb_login", 0.1, "tight", errs, done))
         first.start()
         time.sleep(0.5)
-        refused = []
+        # ... and clients logging in while it fails.
         for _ in range(PGB_LOGIN_TRIES):
             _pgb_sleep(ctx, "pgb_login", 0.1, "tight", refused, done)
             time.sleep(0.2)
     finally:
         for c in held:
             c.close()
-    first.join()
-    # As with query_wait_timeout, psycopg2 shows "server closed the
-    # connection unexpectedly"; PgBouncer's log has the reason.
-    return {"expected": {"refused": PGB_LOGIN_TRIES},
-            "observed": {"refused": len(refused)},
+        if first:
+            first.join()
+    n_fresh = sum('too many connections for role "tight"' in e
+                  for e in fresh)
+    # B's refusals: psycopg2 reports only "server closed the connection
+    # unexpectedly"; PgBouncer's log has the reason (run_scenarios.sh).
+    return {"expected": {"fresh_pool_refused": 1,
+                         "refused": PGB_LOGIN_TRIES},
+            "observed": {"fresh_pool_refused": n_fresh,
+                         "refused": len(refused)},
             "other_client_errors": len(errs), "completed": len(done),
-            "client_texts": sorted(set(errs + refused))}
+            "client_texts": sorted(set(errs + fresh + refused))}
 
 
 PGB_ALL = ["pgb_maxclient", "pgb_wait", "pgb_login"]

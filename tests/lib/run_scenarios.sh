@@ -101,7 +101,7 @@ phase_pg()	# NAME PREFIX FILE-STEM
 	PG_PREFIX=$2 PG_MIN_DURATION=1000 PG_SYSLOG_CAPTURE=1 \
 	    PG_MAX_CONNECTIONS=8 PG_RESERVED=2 pg_start || return 1
 	echo "PostgreSQL $PG_VERSION on 127.0.0.1:$PG_PORT," \
-	    "log_line_prefix '$(_pg_prefix)'"
+	    "log_line_prefix '$PG_LINE_PREFIX'"
 	: >"$OUT/$_stem-client-errors.log"
 	provoke --port "$PG_PORT" --bindir "$PG_BINDIR" \
 	    --hba "$PG_DATA/pg_hba.conf" \
@@ -158,7 +158,8 @@ phase_pgbouncer()
 	    pg_create_db app app || return 1
 	PGB_MAX_CLIENT_CONN=10 PGB_POOL_SIZE=2 PGB_QUERY_WAIT_TIMEOUT=3 \
 	PGB_LOGIN_RETRY=2 PGB_DATABASES="app = host=127.0.0.1 port=$PG_PORT dbname=app
-tight = host=127.0.0.1 port=$PG_PORT dbname=app user=tight" \
+tight = host=127.0.0.1 port=$PG_PORT dbname=app user=tight
+fresh = host=127.0.0.1 port=$PG_PORT dbname=app user=tight" \
 	    pgb_start || return 1
 	echo "PgBouncer $PGB_VERSION on :$PGB_PORT -> PostgreSQL :$PG_PORT"
 	: >"$OUT/pgbouncer-client-errors.log"
@@ -280,7 +281,7 @@ for _p in $PHASES; do
 	if [ -f "$OUT/.phase-$_p" ]; then
 		read -r _rc _s <"$OUT/.phase-$_p"
 	else
-		_rc=killed; _s=?
+		_rc=killed; _s='?'
 	fi
 	[ "$_rc" = 0 ] && _st=ok || { _st="FAILED (rc $_rc)"; FAIL=1; }
 	say "phase $_p: $_st, ${_s}s (log: run-$_p.log)"
@@ -368,13 +369,15 @@ for _p in $PHASES; do
 		    'pooler error: no more connections allowed \(max_client_conn\)' 3 3
 		count pgbouncer.log 'query_wait_timeout' \
 		    'pooler error: query_wait_timeout' 3 3
-		count pgbouncer.log 'server login failed' \
-		    'login failed: FATAL:? too many connections for role "tight"' 1
+		count pgbouncer.log 'server login failed (both forms)' \
+		    'login failed: FATAL:? too many connections for role "tight"' 2
+		count pgbouncer.log 'pooler error: too many conn... "tight"' \
+		    'pooler error: too many connections for role "tight"' 1 1
 		count pgbouncer.log 'server login has been failing' \
 		    'pooler error: server login has been failing' 3 3
 		count pgbouncer.log 'WARNING/ERROR lines' ' (WARNING|ERROR) ' 1
 		count pgbouncer-pg.log 'PG: too many connections for role' \
-		    'FATAL:  too many connections for role "tight"' 1
+		    'FATAL:  too many connections for role "tight"' 2
 		;;
 	healthy)
 		say "healthy (must all be 0 except requests):"
