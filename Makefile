@@ -72,8 +72,11 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# The agent with the shipped configuration and the drain endpoint on
+# LISTEN (loopback: no credentials needed; see README for the rest).
+LISTEN	?= 127.0.0.1:8080
 run: all
-	./$(BUILD)/$(PROG) -c agent.yaml
+	./$(BUILD)/$(PROG) -c agent.yaml --listen $(LISTEN)
 
 # Unit tests, end-to-end tests, then the same under ASan + UBSan.
 test: deps-quiet

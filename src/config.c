@@ -226,11 +226,11 @@ config_read_sections(struct dw_config *c, const struct top_conf *t,
 	conf_defaults(limit_keys, DW_NELEM(limit_keys), c);
 	conf_apply(limit_keys, DW_NELEM(limit_keys), t->limits, c, c->file, dg);
 	if (c->keys_per_rule < 1 || c->keys_per_rule > 10000000 ||
-	    c->multiline_slots < 1 || c->multiline_slots > 65536) {
+	    c->multiline_slots < 1 || c->multiline_slots > 4096) {
 		n = t->limits != NULL ? t->limits : c->doc.root;
 		diag_error(dg, c->file, n != NULL ? n->line : 0,
 		    n != NULL ? n->col : 0, "limits: keys_per_rule must be "
-		    "1..10000000 and multiline_slots 1..65536");
+		    "1..10000000 and multiline_slots 1..4096");
 	}
 	conf_defaults(alert_keys, DW_NELEM(alert_keys), c);
 	conf_apply(alert_keys, DW_NELEM(alert_keys), t->alerts, c, c->file,

@@ -595,12 +595,27 @@ stdin_wanted(enum stdin_mode m)
 	    S_ISSOCK(st.st_mode);
 }
 
-/* The drain endpoint is on when configured, asked for, or on Heroku. */
+/*
+ * The drain endpoint runs with --listen; else by sources.http.enabled:
+ * true (the default when the section exists), false, or auto (only when
+ * $PORT is set, as on a Heroku dyno); with no section, when $PORT is set.
+ */
 static int
 http_wanted(const struct agent *a, const struct opts *o)
 {
-	return a->cfg.http != NULL || o->listen != NULL ||
-	    getenv("PORT") != NULL;
+	const struct ynode	*en = ynode_get(a->cfg.http, "enabled");
+	int			 port = getenv("PORT") != NULL &&
+	    getenv("PORT")[0] != '\0';
+
+	if (o->listen != NULL)
+		return 1;
+	if (a->cfg.http == NULL)
+		return port;
+	if (en == NULL || en->type != YN_SCALAR || strcmp(en->str, "true") == 0)
+		return 1;
+	if (strcmp(en->str, "auto") == 0)
+		return port;
+	return 0;
 }
 
 /* Read sources.http plus --listen and $PORT; errors to dg. */

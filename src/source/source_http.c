@@ -81,6 +81,9 @@
 #define HC(f)	offsetof(struct http_conf, f)
 
 const struct conf_key http_conf_keys[] = {
+	{ "enabled", CONF_STRING, HC(enabled), "true",
+	  "true; false; auto: only with --listen or $PORT (so a piped "
+	  "`heroku logs | drainwatch` still ends at EOF)" },
 	{ "listen", CONF_STRING, HC(listen), HTTP_DEFAULT_LISTEN,
 	  "HOST:PORT to listen on; overridden by --listen and by $PORT" },
 	{ "paths", CONF_NODE, HC(paths_node), NULL,
@@ -142,6 +145,7 @@ http_conf_free(struct http_conf *hc)
 {
 	int	i;
 
+	free(hc->enabled);
 	free(hc->listen);
 	free(hc->public_url);
 	free(hc->tls_cert);
@@ -383,6 +387,15 @@ conf_error_at(struct diag *dg, const char *file, const struct ynode *map,
 	    "%s", msg);
 }
 
+static void
+empty_to_null(char **s)
+{
+	if (*s != NULL && (*s)[0] == '\0') {
+		free(*s);
+		*s = NULL;
+	}
+}
+
 int
 http_conf_load(struct http_conf *hc, const struct ynode *map,
     const char *file, struct diag *dg)
@@ -394,6 +407,21 @@ http_conf_load(struct http_conf *hc, const struct ynode *map,
 	if (map == NULL)
 		return 0;
 	conf_apply(http_conf_keys, http_conf_nkeys, map, hc, file, dg);
+	/* ${VAR:-} left empty means "not set" for optional strings. */
+	empty_to_null(&hc->tls_cert);
+	empty_to_null(&hc->tls_key);
+	empty_to_null(&hc->username);
+	empty_to_null(&hc->password);
+	empty_to_null(&hc->public_url);
+	if (hc->listen != NULL && hc->listen[0] == '\0') {
+		free(hc->listen);
+		hc->listen = strdup(HTTP_DEFAULT_LISTEN);
+	}
+	if (strcmp(hc->enabled, "true") != 0 &&
+	    strcmp(hc->enabled, "false") != 0 &&
+	    strcmp(hc->enabled, "auto") != 0)
+		conf_error_at(dg, file, map, "enabled", "enabled must be true, "
+		    "false or auto, not \"%s\"", hc->enabled);
 	if (hc->paths_node != NULL)
 		conf_paths(hc, hc->paths_node, file, dg);
 	if (hc->tokens_node != NULL)

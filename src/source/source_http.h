@@ -54,6 +54,7 @@ struct http_token {
 
 struct http_conf {
 	/* Read by http_conf_keys (agent.yaml sources.http). */
+	char			*enabled;	/* auto | true | false */
 	char			*listen;	/* "HOST:PORT" */
 	char			*public_url;	/* for the drains:add hint */
 	char			*tls_cert;	/* PEM file */

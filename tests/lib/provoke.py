@@ -31,8 +31,21 @@ and provokes, with real client sessions (psycopg2/libpq and pgbench):
   deadlock  two sessions updating two rows in opposite order (with
             log_lock_waits: 'still waiting', then 'deadlock detected')
 
+With --pgbouncer-port (PgBouncer from tests/lib/pgbouncer.sh in front of
+the server, databases `app`, and `tight`/`fresh` logging in as role
+"tight"; not part of the default list):
+
+  pgb_maxclient  hold max_client_conn clients, 3 more: 'no more connections
+                 allowed (max_client_conn)'
+  pgb_wait       pool_size clients sleep longer than query_wait_timeout, 3
+                 more wait and are dropped: 'query_wait_timeout'
+  pgb_login      role "tight" (CONNECTION LIMIT 2) taken by direct sessions:
+                 'server login failed', the error passed on to a client of a
+                 never-connected pool, then 'server login has been failing'
+
 Usage: provoke.py --port N [--bindir DIR] [--hba FILE] [--client-log FILE]
-                  [--json FILE] [SCENARIO ...]      (default: all, in order)
+                  [--pgbouncer-port N] [--json FILE] [SCENARIO ...]
+                  (default: the PostgreSQL scenarios, in order)
 
 Client-side error texts (what an application would see) go to --client-log,
 one per line: "<scenario>\t<libpq/psycopg2 message, lines joined by ' | '>".
