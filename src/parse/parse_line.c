@@ -175,6 +175,16 @@ parse_line(struct log_record *rec, struct dw_str line,
 		return PARSE_OK;
 	}
 	if (ch_is_digit(c0)) {
+		size_t	i = 0;
+
+		/* A logplex frame saved one per line ("83 <40>1 ..."): the
+		 * octet count goes, the syslog message is parsed. */
+		while (i < line.len && i < 8 && ch_is_digit(line.p[i]))
+			i++;
+		if (i + 2 < line.len && line.p[i] == ' ' &&
+		    line.p[i + 1] == '<' && ch_is_digit(line.p[i + 2]))
+			return parse_line(rec, dw_str_make(line.p + i + 1,
+			    line.len - i - 1), conf);
 		if (parse_heroku_cli(rec, line, conf) == 0) {
 			parse_message(rec, conf);
 			return PARSE_OK;

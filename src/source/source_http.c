@@ -1224,7 +1224,7 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	uint64_t	nlines, nbytes;
 
 	if (r->discard)
-		return reply(sh, c, MHD_HTTP_NO_CONTENT, sh->r_204);
+		return reply(sh, c, MHD_HTTP_OK, sh->r_204);
 	if (r->too_large) {
 		req_forget(r);
 		CNT_ADD(sh->c.rejected[REJ_TOO_LARGE], 1);
@@ -1262,7 +1262,7 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	}
 	CNT_ADD(sh->c.lines, nlines);
 	CNT_ADD(sh->c.line_bytes, nbytes);
-	return reply(sh, c, MHD_HTTP_NO_CONTENT, sh->r_204);
+	return reply(sh, c, MHD_HTTP_OK, sh->r_204);
 }
 
 static enum MHD_Result
