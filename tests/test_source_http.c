@@ -356,7 +356,7 @@ test_source_http_auth(void **state)
 	assert_int_equal(f->nbatches, 0);	/* nothing processed */
 	/* The frame refused for auth is not marked seen. */
 	assert_int_equal(post(f, "/logs", "alice:s3cret", T1 T2, frame_hdrs,
-	    r), 204);
+	    r), 200);
 	assert_int_equal(r->blen, 0);
 	assert_null(strcasestr(r->headers, "chunked"));
 	fx_drain(f);
@@ -395,7 +395,7 @@ test_source_http_paths_and_statuses(void **state)
 	(void)state;
 	assert_int_equal(fx_start(f, BASIC_YAML), 0);
 	/* The path names the app. */
-	assert_int_equal(post(f, "/shop", "alice:s3cret", T1, NULL, r), 204);
+	assert_int_equal(post(f, "/shop", "alice:s3cret", T1, NULL, r), 200);
 	fx_drain(f);
 	assert_string_equal(f->app, "shop");
 	assert_int_equal(post(f, "/nope", "alice:s3cret", T1, NULL, r), 404);
@@ -416,7 +416,7 @@ test_source_http_paths_and_statuses(void **state)
 	assert_int_equal(f->nbatches, 0);
 	/* One bad frame and a wrong Msg-Count never cost the good ones. */
 	assert_int_equal(post(f, "/logs", "alice:s3cret",
-	    T1 "x13 garbage\n" T2, frame_hdrs, r), 204);
+	    T1 "x13 garbage\n" T2, frame_hdrs, r), 200);
 	fx_drain(f);
 	assert_non_null(strstr(f->lines, "Hi from erlang\n<40>1"));
 	/* One here, one in each 400 body above. */
@@ -425,7 +425,7 @@ test_source_http_paths_and_statuses(void **state)
 	assert_int_equal(metric(f, "drainwatch_http_msg_count_mismatch_total"),
 	    0);
 	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, count_hdrs, r),
-	    204);
+	    200);
 	fx_drain(f);
 	assert_int_equal(f->nbatches, 1);
 	assert_int_equal(metric(f, "drainwatch_http_msg_count_mismatch_total"),
@@ -437,9 +437,9 @@ test_source_http_paths_and_statuses(void **state)
 	assert_int_equal(metric(f, "drainwatch_http_requests_total"
 	    "{code=\"404\"}"), 1);
 	/* Empty body: nothing to do, nothing to refuse. */
-	assert_int_equal(post(f, "/logs", "alice:s3cret", "", NULL, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", "", NULL, r), 200);
 	/* Still alive. */
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T2, NULL, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T2, NULL, r), 200);
 	fx_drain(f);
 	assert_int_equal(f->nbatches, 1);
 	fx_stop(f);
@@ -459,18 +459,18 @@ test_source_http_dedup(void **state)
 
 	(void)state;
 	assert_int_equal(fx_start(f, BASIC_YAML), 0);
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, h1, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, h1, r), 200);
 	/* The retry (even with an L10 prepended) is acknowledged, dropped. */
 	assert_int_equal(post(f, "/logs", "alice:s3cret", L10 T1, h1, r),
-	    204);
+	    200);
 	fx_drain(f);
 	assert_int_equal(f->nbatches, 1);
 	assert_null(strstr(f->lines, "L10"));
 	/* Same Frame-Id from another drain is another frame. */
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, h2, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, h2, r), 200);
 	/* Private Spaces: no headers, never deduplicated. */
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T2, NULL, r), 204);
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T2, NULL, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T2, NULL, r), 200);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T2, NULL, r), 200);
 	fx_drain(f);
 	assert_int_equal(f->nbatches, 3);
 	assert_int_equal(metric(f, "drainwatch_http_duplicate_frames_total"),
@@ -505,7 +505,7 @@ test_source_http_queue_full(void **state)
 	/* Each batch takes a 4 KiB buffer of the 64 KiB queue. */
 	for (i = 0; i < 20; i++) {
 		snprintf(id, sizeof(id), "Logplex-Frame-Id: F%d", i);
-		if (post(f, "/logs", "alice:s3cret", body, h, r) != 204)
+		if (post(f, "/logs", "alice:s3cret", body, h, r) != 200)
 			break;
 		ok++;
 	}
@@ -517,8 +517,8 @@ test_source_http_queue_full(void **state)
 	fx_drain(f);
 	assert_int_equal(f->nbatches, ok);
 	/* Retry of the refused frame: taken now. */
-	assert_int_equal(post(f, "/logs", "alice:s3cret", body, h, r), 204);
-	assert_int_equal(post(f, "/logs", "alice:s3cret", body, h, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", body, h, r), 200);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", body, h, r), 200);
 	fx_drain(f);
 	assert_int_equal(f->nbatches, 1);
 	fx_stop(f);
@@ -559,7 +559,7 @@ test_source_http_l10_and_metrics(void **state)
 	assert_int_equal(metrics_publish(f->m, "pipeline", sect, strlen(sect)),
 	    0);
 	assert_int_equal(post(f, "/logs", "alice:s3cret", L10 T2 L10NEW, NULL,
-	    r), 204);
+	    r), 200);
 	fx_drain(f);
 	/* L10 lines still reach the pipeline, for rules. */
 	assert_non_null(strstr(f->lines, "Error L10 (output buffer overflow)"
@@ -614,10 +614,10 @@ test_source_http_tokens(void **state)
 	    "drain_tokens:\n"
 	    "  - d.allowed\n"
 	    "  - {token: d.mapped, app: mapped-app}\n"), 0);
-	assert_int_equal(post(f, "/shop", "alice:s3cret", T1, ok, r), 204);
+	assert_int_equal(post(f, "/shop", "alice:s3cret", T1, ok, r), 200);
 	fx_drain(f);
 	assert_string_equal(f->app, "shop");
-	assert_int_equal(post(f, "/shop", "alice:s3cret", T1, mapped, r), 204);
+	assert_int_equal(post(f, "/shop", "alice:s3cret", T1, mapped, r), 200);
 	fx_drain(f);
 	assert_string_equal(f->app, "mapped-app");
 	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, bad, r), 403);
@@ -712,7 +712,7 @@ test_source_http_limits(void **state)
 	assert_true(n <= 0);
 	close(fds[0]);
 	usleep(200 * 1000);
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, NULL, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, NULL, r), 200);
 	fx_drain(f);
 	/* The half-sent request did not leak into the queue. */
 	assert_int_equal(f->nbatches, 1);
@@ -744,7 +744,7 @@ test_source_http_inflight_budget(void **state)
 	usleep(300 * 1000);
 	/* 1536 bytes are left: a 73-byte body (146 reserved) fits, one
 	 * of 1460 bytes (2920) does not. */
-	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, NULL, r), 204);
+	assert_int_equal(post(f, "/logs", "alice:s3cret", T1, NULL, r), 200);
 	assert_int_equal(post(f, "/logs", "alice:s3cret", T1 T1 T1 T1 T1
 	    T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1, NULL, r), 503);
 	assert_non_null(strcasestr(r->headers, "Retry-After: 1"));
@@ -756,7 +756,7 @@ test_source_http_inflight_budget(void **state)
 	usleep(300 * 1000);
 	assert_int_equal(metric(f, "drainwatch_http_inflight_bytes"), 0);
 	assert_int_equal(post(f, "/logs", "alice:s3cret", T1 T1 T1 T1 T1
-	    T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1, NULL, r), 204);
+	    T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1 T1, NULL, r), 200);
 	fx_stop(f);
 	free(f);
 	free(r);
@@ -786,7 +786,7 @@ test_source_http_tls(void **state)
 	r = malloc(sizeof(*r));
 	assert_int_equal(fx_start(f, yaml), 0);
 	assert_int_equal(http(f, NULL, "/logs", "alice:s3cret", T1 T2,
-	    strlen(T1 T2), frame_hdrs, ca, r), 204);
+	    strlen(T1 T2), frame_hdrs, ca, r), 200);
 	fx_drain(f);
 	assert_int_equal(f->nbatches, 1);
 	assert_non_null(strstr(f->lines, "Hi from erlang\n"));

@@ -7,12 +7,12 @@
  *   headers  overload? 503+close. GET /healthz, /metrics. Path known?
  *            POST? auth (401) and token allow-list (403) before a byte
  *            of the body is looked at; Content-Length > max_body: 413;
- *            Frame-Id seen: read and drop the body, then 204; Frame-Id
+ *            Frame-Id seen: read and drop the body, then 200 (Content-Length: 0); Frame-Id
  *            in flight: 503; reserve the body's memory or 503.
  *   chunks   fed to the framer; each message becomes a line of the
  *            request's batch.
  *   end      no frame at all in a non-empty body: 400 (it can never
- *            succeed). Else push the batch (all or nothing): 204, or
+ *            succeed). Else push the batch (all or nothing): 200 with Content-Length: 0, or
  *            503 + Retry-After when the queue is full.
  *
  * Status policy follows logplex (formats.md §1.4): any 4xx but 429
@@ -700,7 +700,7 @@ struct source_http {
 	struct http_counters	 c;
 	pthread_mutex_t		 warn_mu;
 	struct log_limiter	 warn_lim[W_COUNT];
-	struct MHD_Response	*r_ok, *r_204, *r_400, *r_401, *r_403,
+	struct MHD_Response	*r_ok, *r_accepted, *r_400, *r_401, *r_403,
 				*r_404, *r_405, *r_413, *r_503, *r_503_close;
 };
 
@@ -1151,7 +1151,7 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 	switch (drc) {
 	case DEDUP_SEEN:
 		CNT_ADD(sh->c.duplicates, 1);
-		r->discard = 1;		/* read and drop the body, then 204 */
+		r->discard = 1;		/* read and drop the body, then 200 */
 		*con_cls = r;
 		return MHD_YES;
 	case DEDUP_BUSY:
@@ -1224,7 +1224,7 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	uint64_t	nlines, nbytes;
 
 	if (r->discard)
-		return reply(sh, c, MHD_HTTP_OK, sh->r_204);
+		return reply(sh, c, MHD_HTTP_OK, sh->r_accepted);
 	if (r->too_large) {
 		req_forget(r);
 		CNT_ADD(sh->c.rejected[REJ_TOO_LARGE], 1);
@@ -1262,7 +1262,7 @@ end_request(struct source_http *sh, struct MHD_Connection *c, struct req *r)
 	}
 	CNT_ADD(sh->c.lines, nlines);
 	CNT_ADD(sh->c.line_bytes, nbytes);
-	return reply(sh, c, MHD_HTTP_OK, sh->r_204);
+	return reply(sh, c, MHD_HTTP_OK, sh->r_accepted);
 }
 
 static enum MHD_Result
@@ -1372,7 +1372,7 @@ static_response(const char *body, const char *h1, const char *v1,
 static void
 destroy_responses(struct source_http *sh)
 {
-	struct MHD_Response	**all[] = { &sh->r_ok, &sh->r_204, &sh->r_400,
+	struct MHD_Response	**all[] = { &sh->r_ok, &sh->r_accepted, &sh->r_400,
 	    &sh->r_401, &sh->r_403, &sh->r_404, &sh->r_405, &sh->r_413,
 	    &sh->r_503, &sh->r_503_close };
 	size_t			  i;
@@ -1388,7 +1388,7 @@ static int
 make_responses(struct source_http *sh)
 {
 	sh->r_ok = static_response("ok\n", NULL, NULL, NULL, NULL);
-	sh->r_204 = static_response("", NULL, NULL, NULL, NULL);
+	sh->r_accepted = static_response("", NULL, NULL, NULL, NULL);
 	sh->r_400 = static_response("not an application/logplex-1 body\n",
 	    NULL, NULL, NULL, NULL);
 	sh->r_401 = static_response("unauthorized\n",
@@ -1406,7 +1406,7 @@ make_responses(struct source_http *sh)
 	sh->r_503_close = static_response("busy, retry\n",
 	    MHD_HTTP_HEADER_RETRY_AFTER, HTTP_RETRY_AFTER_S,
 	    MHD_HTTP_HEADER_CONNECTION, "close");
-	return sh->r_ok == NULL || sh->r_204 == NULL || sh->r_400 == NULL ||
+	return sh->r_ok == NULL || sh->r_accepted == NULL || sh->r_400 == NULL ||
 	    sh->r_401 == NULL || sh->r_403 == NULL || sh->r_404 == NULL ||
 	    sh->r_405 == NULL || sh->r_413 == NULL || sh->r_503 == NULL ||
 	    sh->r_503_close == NULL ? -1 : 0;

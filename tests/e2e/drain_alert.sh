@@ -42,9 +42,10 @@ drain_start "$T/agent.yaml"
 code=$(post "$T/body" -H 'Logplex-Msg-Count: 5' \
     -H 'Logplex-Frame-Id: 09C557EAFCFB6CF2740EE62F62971098' \
     -H 'Logplex-Drain-Token: d.fc6b856b-3332-4546-93de-7d0ee272c3bd')
-[ "$code" = 204 ] && ok "batch answered 204" || bad "batch answered $code"
-[ -s "$T/resp.body" ] && bad "204 with a body"
+[ "$code" = 200 ] && ok "batch answered 200" || bad "batch answered $code"
+[ -s "$T/resp.body" ] && bad "200 with a body"
 grep -qi '^Transfer-Encoding' "$T/resp.headers" && bad "chunked response"
+grep -qi '^Content-Length: 0' "$T/resp.headers" && ok "Content-Length: 0" || bad "no Content-Length: 0"
 if dw_wait_for 10 grep -q '"rule":"pg_too_many_connections_role"' "$T/out"; then
 	ok "alert fired"
 	grep '"rule":"pg_too_many_connections_role"' "$T/out" | head -1 |
