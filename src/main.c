@@ -580,6 +580,39 @@ agent_reload(struct agent *a, const struct opts *o)
 	reload_done++;
 }
 
+/* POST /-/reload, on an HTTP thread: the same path as SIGHUP. */
+static int
+admin_reload(void *arg, char *msg, size_t n)
+{
+	sig_atomic_t	before = reload_done;
+	int		i;
+
+	(void)arg;
+	kill(getpid(), SIGHUP);
+	for (i = 0; i < 500 && reload_done == before; i++)
+		usleep(20000);
+	if (reload_done == before) {
+		snprintf(msg, n, "reload requested; no answer within 10 s\n");
+		return -1;
+	}
+	snprintf(msg, n, reload_failed ? "reload rejected: the configuration "
+	    "has errors (see the agent's log); the running one stays\n" :
+	    "reloaded\n");
+	return reload_failed ? -1 : 0;
+}
+
+/* POST /-/explain, on an HTTP thread: the pipeline thread answers. */
+static int
+admin_explain(void *arg, const char *question, char **answer)
+{
+	struct agent	*a = arg;
+
+	*answer = NULL;
+	if (explain_box_ask(a->explain, question, answer, 5000) == -1)
+		return -1;
+	return strncmp(*answer, "no rule", 7) == 0 ? -1 : 0;
+}
+
 static int
 stdin_wanted(enum stdin_mode m)
 {
@@ -662,6 +695,7 @@ cmd_run(const struct opts *o)
 	struct ingest		*q = NULL;
 	struct metrics		*m = NULL;
 	struct source_http	*http = NULL;
+	struct http_admin	 admin;
 	struct sigaction	 sa;
 	char			*mbuf = NULL;
 	dw_ms			 last_publish = 0, last_save = 0;
@@ -702,7 +736,13 @@ cmd_run(const struct opts *o)
 		if (m == NULL || q == NULL || mbuf == NULL)
 			fatalx("out of memory");
 		publish_metrics(&a, m, mbuf, METRICS_SECTION_MAX_BYTES);
-		http = source_http_start(&hc, q, m);
+		a.explain = explain_box_new();
+		if (a.explain == NULL)
+			fatalx("out of memory");
+		admin.reload = admin_reload;
+		admin.explain = admin_explain;
+		admin.arg = &a;
+		http = source_http_start(&hc, q, m, &admin);
 		if (http == NULL) {
 			rc = EXIT_USAGE;
 			goto out;
@@ -760,6 +800,8 @@ cmd_run(const struct opts *o)
 		}
 		now = wall_ms();
 		pipeline_tick(a.pl, now);
+		if (a.explain != NULL)
+			explain_box_serve(a.explain, a.pl, &a.pconf);
 		if (m != NULL && now - last_publish >= 1000) {
 			publish_metrics(&a, m, mbuf, METRICS_SECTION_MAX_BYTES);
 			last_publish = now;
@@ -792,6 +834,8 @@ cmd_run(const struct opts *o)
 		rc = EXIT_FAILED;
 out:
 	source_http_stop(http);
+	explain_box_free(a.explain);
+	a.explain = NULL;
 	ingest_free(q);
 	metrics_free(m);
 	free(mbuf);

@@ -89,7 +89,7 @@ fx_start(struct fx *f, const char *yaml)
 	f->q = ingest_new(f->hc.queue_bytes);
 	f->m = metrics_new();
 	assert_non_null(f->q);
-	f->sh = source_http_start(&f->hc, f->q, f->m);
+	f->sh = source_http_start(&f->hc, f->q, f->m, NULL);
 	if (f->sh == NULL)
 		return -1;
 	snprintf(f->base, sizeof(f->base), "%s://127.0.0.1:%u",

@@ -89,6 +89,12 @@ take_embedded(struct log_record *rec, const struct app_line *a)
 		rec->ts = a->ts;
 }
 
+static int
+names_postgres(struct dw_str s)
+{
+	return s.len >= 8 && memmem(s.p, s.len, "postgres", 8) != NULL;
+}
+
 void
 parse_message(struct log_record *rec, const struct parse_conf *conf)
 {
@@ -123,6 +129,19 @@ parse_message(struct log_record *rec, const struct parse_conf *conf)
 		break;
 	default:
 		break;
+	}
+	/*
+	 * A message that is only "LEVEL:  text" (no prefix at all) is a
+	 * PostgreSQL record when a postgres process sent it; from an app
+	 * dyno it is the app quoting a server error, which app rules read.
+	 */
+	{
+		struct dw_str	lv;
+
+		if (pg_mark_at(m.p, m.p + m.len, &lv) > 0 &&
+		    !names_postgres(rec->process) &&
+		    !names_postgres(rec->source))
+			return;
 	}
 	if (parse_postgres_text(rec, m, conf, PG_ACCEPT_PREFIX) == 0)
 		return;

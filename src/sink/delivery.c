@@ -800,7 +800,7 @@ schedule(struct dchan *ch, dw_ms now)
 	struct alert_event	*evs[DELIVERY_BATCH_MAX];
 	struct job		*j;
 	struct idslot		*slot;
-	int			 n, used, scanned, i, st;
+	int			 n, used, scanned, i, st, limit;
 	char			*body;
 
 	ch->wake_ms = 0;
@@ -817,6 +817,12 @@ schedule(struct dchan *ch, dw_ms now)
 			    ch->conf.max_rate) + 1);
 			return;
 		}
+		/* A rate-limited sink coalesces only what the limit holds
+		 * back: while it has tokens to spare, one event per
+		 * request (each gets its full message). */
+		limit = (int)ch->conf.batch_max;
+		if (ch->conf.max_rate > 0 && ch->tokens >= 2.0)
+			limit = 1;
 		ch->gen++;
 		n = scanned = 0;
 		TAILQ_FOREACH(j, &ch->queue, link) {
@@ -834,7 +840,7 @@ schedule(struct dchan *ch, dw_ms now)
 			}
 			slot->state = ID_TAKEN;
 			batch[n++] = j;
-			if (n == ch->conf.batch_max)
+			if (n == limit)
 				break;
 		}
 		if (n == 0)

@@ -702,6 +702,8 @@ struct source_http {
 	struct log_limiter	 warn_lim[W_COUNT];
 	struct MHD_Response	*r_ok, *r_accepted, *r_400, *r_401, *r_403,
 				*r_404, *r_405, *r_413, *r_503, *r_503_close;
+	struct http_admin	 admin;
+	int			 has_admin;
 };
 
 /* One request to a drain path; lives from headers to completion. */
@@ -721,6 +723,9 @@ struct req {
 	int			 too_large;	/* chunked body > max */
 	int			 oom;
 	uint64_t		 l10_messages, l10_dropped;
+	int			 admin;		/* 1 reload, 2 explain */
+	char			*abody;		/* admin request body */
+	size_t			 alen;
 };
 
 static dw_ms
@@ -1003,6 +1008,7 @@ req_free(struct req *r)
 	req_release(r);
 	ingest_batch_fini(&r->batch);
 	free(r->framebuf);
+	free(r->abody);
 	free(r);
 }
 
@@ -1070,6 +1076,106 @@ find_path(const struct http_conf *hc, const char *url)
 	return NULL;
 }
 
+/* A text answer with its status. */
+static enum MHD_Result
+reply_text(struct source_http *sh, struct MHD_Connection *c,
+    unsigned int status, char *text)
+{
+	struct MHD_Response	*resp;
+	enum MHD_Result		 ret;
+
+	resp = MHD_create_response_from_buffer(strlen(text), text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	ret = reply(sh, c, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* POST /-/reload, /-/explain: authenticate, then collect the body. */
+static enum MHD_Result
+begin_admin(struct source_http *sh, struct MHD_Connection *c,
+    const char *url, const char *method, void **con_cls)
+{
+	struct req	*r;
+	int		 which;
+
+	if (strcmp(url, "/-/reload") == 0)
+		which = 1;
+	else if (strcmp(url, "/-/explain") == 0)
+		which = 2;
+	else
+		return reply(sh, c, MHD_HTTP_NOT_FOUND, sh->r_404);
+	if (!sh->has_admin)
+		return reply(sh, c, MHD_HTTP_NOT_FOUND, sh->r_404);
+	if (has_credentials(sh->conf) && check_basic(sh, c) == -1)
+		return reply(sh, c, MHD_HTTP_UNAUTHORIZED, sh->r_401);
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0)
+		return reply(sh, c, MHD_HTTP_METHOD_NOT_ALLOWED, sh->r_405);
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return MHD_NO;
+	r->sh = sh;
+	r->admin = which;
+	r->start = mono_ms();
+	*con_cls = r;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+end_admin(struct source_http *sh, struct MHD_Connection *c, struct req *r)
+{
+	char	*answer = NULL, msg[512];
+	int	 rc;
+
+	if (r->too_large)
+		return reply(sh, c, MHD_HTTP_CONTENT_TOO_LARGE, sh->r_413);
+	if (r->admin == 1) {
+		rc = sh->admin.reload(sh->admin.arg, msg, sizeof(msg));
+		answer = strdup(msg);
+		if (answer == NULL)
+			return MHD_NO;
+		return reply_text(sh, c, rc == 0 ? MHD_HTTP_OK :
+		    MHD_HTTP_UNPROCESSABLE_CONTENT, answer);
+	}
+	rc = sh->admin.explain(sh->admin.arg, r->abody != NULL ? r->abody : "",
+	    &answer);
+	if (answer == NULL) {
+		answer = strdup("the agent did not answer in time\n");
+		if (answer == NULL)
+			return MHD_NO;
+		return reply_text(sh, c, MHD_HTTP_SERVICE_UNAVAILABLE, answer);
+	}
+	return reply_text(sh, c, rc == 0 ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND,
+	    answer);
+}
+
+/* Append admin body bytes, bounded by HTTP_ADMIN_BODY_MAX. */
+static void
+admin_body(struct req *r, const char *data, size_t n)
+{
+	char	*nb;
+
+	if (r->too_large || r->alen + n > HTTP_ADMIN_BODY_MAX) {
+		r->too_large = 1;
+		return;
+	}
+	nb = realloc(r->abody, r->alen + n + 1);
+	if (nb == NULL) {
+		r->too_large = 1;
+		return;
+	}
+	memcpy(nb + r->alen, data, n);
+	r->alen += n;
+	nb[r->alen] = '\0';
+	r->abody = nb;
+}
+
 /* First call for a request: decide everything the headers allow. */
 static enum MHD_Result
 begin_request(struct source_http *sh, struct MHD_Connection *c,
@@ -1102,6 +1208,8 @@ begin_request(struct source_http *sh, struct MHD_Connection *c,
 			return serve_metrics(sh, c);
 		}
 	}
+	if (strncmp(url, "/-/", 3) == 0)
+		return begin_admin(sh, c, url, method, con_cls);
 	hp = find_path(hc, url);
 	if (hp == NULL)
 		return reply(sh, c, MHD_HTTP_NOT_FOUND, sh->r_404);
@@ -1277,6 +1385,13 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	(void)version;
 	if (r == NULL)
 		return begin_request(sh, c, url, method, con_cls);
+	if (r->admin) {
+		if (n == 0)
+			return end_admin(sh, c, r);
+		admin_body(r, upload_data, n);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (n == 0)
 		return end_request(sh, c, r);
 	*upload_data_size = 0;
@@ -1440,7 +1555,7 @@ resolve_listen(const struct http_conf *hc, struct sockaddr_storage *ss,
 
 struct source_http *
 source_http_start(const struct http_conf *hc, struct ingest *q,
-    struct metrics *m)
+    struct metrics *m, const struct http_admin *admin)
 {
 	struct source_http		*sh;
 	struct sockaddr_storage		 ss;
@@ -1462,6 +1577,10 @@ source_http_start(const struct http_conf *hc, struct ingest *q,
 		return NULL;
 	sh->conf = hc;
 	sh->q = q;
+	if (admin != NULL) {
+		sh->admin = *admin;
+		sh->has_admin = 1;
+	}
 	pthread_mutex_init(&sh->warn_mu, NULL);
 	if (m == NULL) {
 		m = metrics_new();

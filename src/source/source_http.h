@@ -123,14 +123,32 @@ void	http_conf_free(struct http_conf *);
 struct source_http;
 
 /*
+ * Operator endpoints (POST, behind the drain's credentials when it has
+ * any): /-/reload and /-/explain. The callbacks run on HTTP threads and
+ * must hand the work to the pipeline thread. Both answer text.
+ */
+struct http_admin {
+	/* Reload; 0 done, -1 rejected; msg says what happened. */
+	int	(*reload)(void *arg, char *msg, size_t n);
+	/* Answer question (see explain.h); *answer is malloc'd. 0, or -1
+	 * when the question names no rule or the agent did not answer. */
+	int	(*explain)(void *arg, const char *question, char **answer);
+	void	*arg;
+};
+
+/* Largest /-/explain question, in bytes. */
+#define HTTP_ADMIN_BODY_MAX	8192
+
+/*
  * Start listening and serving. conf, q (receives the batches) and m
  * (may be NULL: the other modules' metric sections) are borrowed and
- * must outlive the server. The certificate and key files are read
- * here. NULL on failure, logged (bind error, unreadable certificate,
- * http_conf_check() failing, ...).
+ * must outlive the server; admin may be NULL (no operator endpoints).
+ * The certificate and key files are read here. NULL on failure, logged
+ * (bind error, unreadable certificate, http_conf_check() failing, ...).
  */
 struct source_http	*source_http_start(const struct http_conf *,
-			    struct ingest *q, struct metrics *m);
+			    struct ingest *q, struct metrics *m,
+			    const struct http_admin *admin);
 /* Stop accepting, finish or abort requests in flight, free. After it
  * returns no more batches are pushed; drain q with ingest_drain_all(). */
 void			 source_http_stop(struct source_http *);
