@@ -346,6 +346,7 @@ test_parse_postgres_hostile(void **state)
 	assert_int_equal(r.kind, KIND_TEXT);	/* mark beyond the window */
 	memcpy(b + 100, "LOG:  x", 7);
 	b[99] = ' ';
+	b[98] = ']';		/* a prefix never ends in a bare ": " */
 	assert_int_equal(parse_line(&r, dw_str_make(b, n), NULL), PARSE_OK);
 	assert_int_equal(r.kind, KIND_PG);
 	assert_true(r.message.p == b + 100);

@@ -693,6 +693,14 @@ parse_postgres_text(struct log_record *rec, struct dw_str text,
 	mark = pg_mark_find(text.p, end, &level);
 	if (mark == NULL)
 		return -1;
+	/*
+	 * No log_line_prefix ends in ": " except "%t [%p]: ...": when the
+	 * level follows "failed: " or "OperationalError: ", an application
+	 * is quoting a server error, not the server writing one.
+	 */
+	if (accept == PG_ACCEPT_PREFIX && mark - text.p >= 3 &&
+	    mark[-1] == ' ' && mark[-2] == ':' && mark[-3] != ']')
+		return -1;
 	fields_init(&f);
 	guess_fields(text.p, mark, tz, &f);
 	pg_commit(rec, mark, end, level, &f);
