@@ -26,6 +26,6 @@ check fixtures/parse/pgbadger_logplex_cli.in fixtures/e2e/pgbadger_logplex_cli.e
 for f in fixtures/parse/pgbadger_queryid.in fixtures/parse/pgbadger_multiline_param.in; do
 	"$DW" replay -c agent.yaml "$f" >"$tmp/out" 2>"$tmp/err"
 	if [ -s "$tmp/out" ]; then echo "FAIL: alerts from $f"; cat "$tmp/out"; fail=1; fi
-	if grep -qi "error\|warn" "$tmp/err"; then echo "FAIL: warnings for $f"; cat "$tmp/err"; fail=1; fi
+	if grep -q "level=error\|level=warn" "$tmp/err"; then echo "FAIL: warnings for $f"; cat "$tmp/err"; fail=1; fi
 done
 exit $fail
