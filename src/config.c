@@ -1,6 +1,7 @@
 /*
  * config.c - read agent.yaml, see config.h.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,8 +35,9 @@ static const struct conf_key top_keys[] = {
 	{ "sinks", CONF_NODE, TC(sinks), NULL, "alert destinations" },
 	{ "routes", CONF_NODE, TC(routes), NULL, "which sinks get what" },
 	{ "log", CONF_NODE, TC(log), NULL, "drainwatch's own log" },
-	{ "state_dir", CONF_STRING, TC(state_dir), "state",
-	    "outbox and alert state directory" },
+	{ "state_dir", CONF_STRING, TC(state_dir), "",
+	    "outbox and alert state directory (default: "
+	    "$XDG_STATE_HOME/drainwatch or ~/.local/state/drainwatch)" },
 };
 #undef TC
 
@@ -288,6 +290,22 @@ config_load(struct dw_config *c, const char *path, struct diag *dg)
 	c->sinks = t.sinks;
 	c->routes = t.routes;
 	c->state_dir = t.state_dir;
+	if (c->state_dir != NULL && c->state_dir[0] == '\0') {
+		/* Not the working directory: a piped run must not litter it. */
+		const char	*x = getenv("XDG_STATE_HOME");
+		const char	*h = getenv("HOME");
+		char		 buf[4096];
+
+		if (x != NULL && x[0] == '/')
+			snprintf(buf, sizeof(buf), "%s/drainwatch", x);
+		else if (h != NULL && h[0] != '\0')
+			snprintf(buf, sizeof(buf), "%s/.local/state/drainwatch",
+			    h);
+		else
+			snprintf(buf, sizeof(buf), "state");
+		free(c->state_dir);
+		c->state_dir = strdup(buf);
+	}
 	return dg->nerrors - before;
 }
 

@@ -161,10 +161,16 @@ agent_feed(void *arg, const char *lines, size_t len)
 	    a->replay ? DW_MS_NONE : wall_ms());
 }
 
+/* What an agent is loaded for. */
+enum agent_mode { MODE_RUN, MODE_REPLAY, MODE_CHECK };
+
 /* Load config, rules and sinks. Returns the number of errors. */
 static int
-agent_load(struct agent *a, const struct opts *o, int replay, struct diag *dg)
+agent_load(struct agent *a, const struct opts *o, enum agent_mode mode,
+    struct diag *dg)
 {
+	int	replay = mode != MODE_RUN;
+
 	struct sink_set_conf	sc;
 	struct pipeline_conf	pc;
 
@@ -184,8 +190,8 @@ agent_load(struct agent *a, const struct opts *o, int replay, struct diag *dg)
 		return dg->nerrors > 0 ? dg->nerrors : ++dg->nerrors;
 	memset(&sc, 0, sizeof(sc));
 	sc.dry_run = o->dry_run;
-	sc.send = !replay || o->send;
-	sc.skip_console = replay;
+	sc.send = mode == MODE_RUN || (mode == MODE_REPLAY && o->send);
+	sc.skip_console = mode == MODE_REPLAY;
 	sc.state_dir = a->cfg.state_dir;
 	a->sinks = sink_set_new(a->cfg.sinks, a->cfg.routes, a->cfg.file, &sc,
 	    dg);
@@ -248,7 +254,7 @@ cmd_check(const struct opts *o)
 	int		nfiles = 0;
 
 	diag_init(&dg, stderr);
-	agent_load(&a, o, 1, &dg);
+	agent_load(&a, o, MODE_CHECK, &dg);
 	if (dg.nerrors == 0 && http_wanted(&a, o)) {
 		struct http_conf	hc;
 
@@ -417,7 +423,7 @@ cmd_replay(const struct opts *o)
 		return EXIT_USAGE;
 	}
 	diag_init(&dg, stderr);
-	if (agent_load(&a, o, 1, &dg) > 0) {
+	if (agent_load(&a, o, MODE_REPLAY, &dg) > 0) {
 		agent_free(&a);
 		return EXIT_USAGE;
 	}
@@ -429,8 +435,11 @@ cmd_replay(const struct opts *o)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_summary(&a, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	if (o->send && agent_drain(&a) > 0)
-		rc = EXIT_FAILED;
+	if (o->send) {
+		if (agent_drain(&a) > 0)
+			rc = EXIT_FAILED;
+		sink_set_report(a.sinks, stderr);
+	}
 	agent_free(&a);
 	return rc;
 }
@@ -438,6 +447,9 @@ cmd_replay(const struct opts *o)
 /* Alert state file inside state_dir, and its bound. */
 #define STATE_FILE		"alerts.json"
 #define STATE_FILE_MAX_BYTES	(64 * 1024 * 1024)
+/* A saved event clock further ahead of the wall clock than this (ms)
+ * is not trusted. */
+#define STATE_FUTURE_MAX_MS	(10 * 60 * 1000)
 
 /* Load state_dir/alerts.json if there is one (live mode only). */
 static void
@@ -447,6 +459,7 @@ state_load(struct agent *a)
 	FILE	*f;
 	long	 len;
 	cJSON	*root;
+	const cJSON *clock;
 	int	 n, skipped = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, STATE_FILE);
@@ -459,11 +472,23 @@ state_load(struct agent *a)
 	    fread(text, 1, (size_t)len, f) == (size_t)len) {
 		text[len] = '\0';
 		root = cJSON_Parse(text);
-		n = root != NULL ? pipeline_restore(a->pl, root, &skipped) : -1;
+		clock = cJSON_GetObjectItemCaseSensitive(root, "clock");
+		if (cJSON_IsNumber(clock) && clock->valuedouble >
+		    (double)(wall_ms() + STATE_FUTURE_MAX_MS)) {
+			/* Saved by a replay-like run of future-dated logs:
+			 * its clock would make every live line late. */
+			log_warnx("%s: saved event clock is in the future; "
+			    "alert state ignored", path);
+			cJSON_Delete(root);
+			root = NULL;
+			n = 0;
+		} else
+			n = root != NULL ? pipeline_restore(a->pl, root,
+			    &skipped) : -1;
 		if (n < 0)
 			log_warnx("%s: unreadable alert state, starting afresh",
 			    path);
-		else
+		else if (n > 0 || skipped > 0)
 			log_info("restored %d alert key(s) from %s (%d of "
 			    "changed or removed rules dropped)", n, path,
 			    skipped);
@@ -704,7 +729,7 @@ cmd_run(const struct opts *o)
 
 	diag_init(&dg, stderr);
 	memset(&hc, 0, sizeof(hc));
-	agent_load(&a, o, 0, &dg);
+	agent_load(&a, o, MODE_RUN, &dg);
 	have_http = dg.nerrors == 0 && http_wanted(&a, o);
 	if (have_http)
 		http_load(&hc, &a, o, &dg);
@@ -960,7 +985,7 @@ cmd_explain(const struct opts *o)
 	if (o->line == NULL && o->nreplay == 0)
 		return explain_remote(o, question);
 	diag_init(&dg, stderr);
-	if (agent_load(&a, o, 1, &dg) > 0) {
+	if (agent_load(&a, o, MODE_REPLAY, &dg) > 0) {
 		agent_free(&a);
 		return EXIT_USAGE;
 	}

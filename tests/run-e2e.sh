@@ -10,7 +10,10 @@ for t in tests/e2e/*.sh; do
 	[ -f "$t" ] || continue
 	n=$((n + 1))
 	log="$build/e2e-$(basename "$t" .sh).log"
-	sh "$t" >"$log" 2>&1; rc=$?
+	# Each script gets its own default state directory.
+	st=$(mktemp -d)
+	XDG_STATE_HOME=$st sh "$t" >"$log" 2>&1; rc=$?
+	rm -rf "$st"
 	if [ $rc = 0 ]; then echo "ok   $(basename "$t")"
 	elif [ $rc = 77 ]; then echo "skip $(basename "$t"): $(tail -1 "$log")"
 	else echo "FAIL $(basename "$t") (log: $log)"; tail -40 "$log"; fail=$((fail + 1)); fi
