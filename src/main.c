@@ -362,6 +362,48 @@ print_summary(struct agent *a, double secs)
 	    (unsigned long long)st->lines_truncated);
 }
 
+/* Pages of a mapped log handed over at a time; released behind. */
+#define REPLAY_CHUNK_BYTES	(16 * 1024 * 1024)
+
+/*
+ * Feed a mapped file in chunks that end at a LF, dropping each chunk's
+ * pages once it is done, so memory stays flat whatever the file size.
+ */
+static void
+replay_mapped(struct agent *a, const char *map, size_t size)
+{
+	size_t	off = 0, page = (size_t)sysconf(_SC_PAGESIZE), done = 0;
+
+	(void)madvise((void *)(uintptr_t)map, size, MADV_SEQUENTIAL);
+	while (off < size) {
+		size_t		 n = size - off;
+		const char	*nl;
+
+		if (n > REPLAY_CHUNK_BYTES) {
+			nl = memrchr(map + off, '\n', REPLAY_CHUNK_BYTES);
+			n = nl != NULL ? (size_t)(nl - (map + off)) + 1 :
+			    REPLAY_CHUNK_BYTES;
+			if (nl == NULL) {
+				/* a line longer than a chunk: up to its end */
+				nl = memchr(map + off + n, '\n', size - off - n);
+				n = nl != NULL ? (size_t)(nl - (map + off)) + 1 :
+				    size - off;
+			}
+		}
+		agent_feed(a, map + off, n);
+		off += n;
+		/* Records point into at most the current chunk: the pages
+		 * before it can go. */
+		if (off - done > 2 * REPLAY_CHUNK_BYTES) {
+			size_t	upto = (off - REPLAY_CHUNK_BYTES) / page * page;
+
+			(void)madvise((void *)(uintptr_t)(map + done),
+			    upto - done, MADV_DONTNEED);
+			done = upto;
+		}
+	}
+}
+
 /*
  * Feed one saved log ("-" = stdin) through the agent's pipeline. A
  * regular file is mapped and handed over whole (no copy); a pipe is
@@ -385,8 +427,7 @@ replay_file(struct agent *a, const char *path)
 		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
 		    fd, 0);
 		if (map != MAP_FAILED) {
-			(void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-			agent_feed(a, map, (size_t)st.st_size);
+			replay_mapped(a, map, (size_t)st.st_size);
 			munmap(map, (size_t)st.st_size);
 			goto done;
 		}

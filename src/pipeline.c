@@ -243,22 +243,35 @@ block_len(const char *buf, size_t len)
 	return nl != NULL ? (size_t)(nl - buf) + 1 : len;
 }
 
-/* Number of LF bytes in p[0..n). */
+/* Number of LF bytes in p[0..n). SSE2: per-byte counters, summed with
+ * psadbw before they can overflow (no popcnt needed). */
 static size_t
 count_lf(const char *p, size_t n)
 {
 	size_t	count = 0, i = 0;
 
 #ifdef __SSE2__
-	const __m128i	lf = _mm_set1_epi8('\n');
+	const __m128i	lf = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	__m128i		acc = zero, sad;
+	int		k = 0;
 
 	for (; i + 16 <= n; i += 16) {
 		__m128i	v = _mm_loadu_si128((const __m128i *)(const void *)
 		    (p + i));
 
-		count += (size_t)__builtin_popcount((unsigned)
-		    _mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)));
+		acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, lf));
+		if (++k == 255) {
+			sad = _mm_sad_epu8(acc, zero);
+			count += (size_t)_mm_cvtsi128_si64(sad) +
+			    (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sad,
+			    sad));
+			acc = zero;
+			k = 0;
+		}
 	}
+	sad = _mm_sad_epu8(acc, zero);
+	count += (size_t)_mm_cvtsi128_si64(sad) +
+	    (size_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sad, sad));
 #endif
 	for (; i < n; i++)
 		count += p[i] == '\n';

@@ -1192,13 +1192,7 @@ key_restore(struct alert_engine *e, const cJSON *o)
 		jarray(w, "sums", k->win.sums, rs->shape.nbuckets, 1);
 		jarray(w, "mins", k->win.mins, rs->shape.nbuckets, 1);
 		jarray(w, "maxs", k->win.maxs, rs->shape.nbuckets, 1);
-		k->win.count = 0;
-		k->win.sum = 0;
-		for (i = 0; i < rs->shape.nbuckets; i++) {
-			k->win.count += k->win.counts[i];
-			if (k->win.sums != NULL)
-				k->win.sum += k->win.sums[i];
-		}
+		window_recount(&k->win, &rs->shape);
 	}
 	key_set_state(e, k, strcmp(state, "firing") == 0 ? AS_FIRING :
 	    strcmp(state, "pending") == 0 ? AS_PENDING : AS_INACTIVE);

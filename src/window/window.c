@@ -51,6 +51,7 @@ window_init(struct window *w, const struct window_shape *s, void *mem)
 
 	memset(mem, 0, window_mem_size(s));
 	w->head = INT64_MIN;
+	w->oldest = INT64_MIN;
 	w->count = 0;
 	w->sum = 0;
 	w->sums = w->mins = w->maxs = NULL;
@@ -97,14 +98,25 @@ window_advance(struct window *w, const struct window_shape *s, dw_ms now)
 		w->count = 0;
 		w->sum = 0;
 		w->head = cur;
+		w->oldest = INT64_MIN;
 		return;
 	}
 	while (w->head < cur) {
 		w->head++;
 		bucket_clear(w, (size_t)(w->head % (int64_t)n));
 	}
-	if (w->count == 0)
+	if (w->count == 0) {
 		w->sum = 0;		/* no drift from float rounding */
+		w->oldest = INT64_MIN;
+	} else if (w->oldest <= cur - (int64_t)n) {
+		/* The oldest bucket left: the next one with hits is it. */
+		int64_t	b = cur - (int64_t)n + 1;
+
+		while (w->counts[((b % (int64_t)n) + (int64_t)n) %
+		    (int64_t)n] == 0)
+			b++;
+		w->oldest = b;
+	}
 }
 
 int
@@ -125,11 +137,36 @@ window_add(struct window *w, const struct window_shape *s, dw_ms ts,
 		w->maxs[i] = value;
 	w->counts[i]++;
 	w->count++;
+	if (w->oldest == INT64_MIN || b < w->oldest)
+		w->oldest = b;
 	if (w->sums != NULL) {
 		w->sums[i] += value;
 		w->sum += value;
 	}
 	return 0;
+}
+
+void
+window_recount(struct window *w, const struct window_shape *s)
+{
+	int64_t	n = s->nbuckets, b;
+
+	w->count = 0;
+	w->sum = 0;
+	w->oldest = INT64_MIN;
+	if (w->head == INT64_MIN)
+		return;
+	for (b = w->head - n + 1; b <= w->head; b++) {
+		size_t	i = (size_t)(((b % n) + n) % n);
+
+		if (w->counts[i] == 0)
+			continue;
+		if (w->oldest == INT64_MIN)
+			w->oldest = b;
+		w->count += w->counts[i];
+		if (w->sums != NULL)
+			w->sum += w->sums[i];
+	}
 }
 
 static double
@@ -183,11 +220,8 @@ window_bounds(const struct window *w, const struct window_shape *s,
 dw_ms
 window_next_expiry(const struct window *w, const struct window_shape *s)
 {
-	dw_ms	oldest, newest;
-
-	window_bounds(w, s, &oldest, &newest);
-	if (oldest == DW_MS_NONE)
+	if (w->count == 0 || w->oldest == INT64_MIN)
 		return DW_MS_NONE;
 	/* Bucket b leaves when the newest bucket becomes b + nbuckets. */
-	return oldest + (dw_ms)s->nbuckets * s->bucket_ms;
+	return (w->oldest + (dw_ms)s->nbuckets) * s->bucket_ms;
 }

@@ -30,6 +30,8 @@ struct window_shape {
 
 struct window {
 	int64_t		 head;		/* absolute index of newest bucket */
+	int64_t		 oldest;	/* of the oldest bucket with hits;
+					   INT64_MIN when empty */
 	uint64_t	 count;		/* hits in the window */
 	double		 sum;
 	uint32_t	*counts;	/* [nbuckets] */
@@ -50,6 +52,9 @@ void	window_advance(struct window *, const struct window_shape *, dw_ms now);
  * than the window (not counted). */
 int	window_add(struct window *, const struct window_shape *, dw_ms ts,
 	    double value);
+/* Recompute count, sum and oldest from the bucket arrays (after they
+ * were filled from a saved state). */
+void	window_recount(struct window *, const struct window_shape *);
 double	window_min(const struct window *, const struct window_shape *);
 double	window_max(const struct window *, const struct window_shape *);
 /* Event time at which the oldest hit leaves the window; DW_MS_NONE if
