@@ -161,11 +161,8 @@ on_record(void *arg, const struct log_record *rec)
 	if (n == 0)
 		return;
 	ts = rec->ts;
-	if (ts == DW_MS_NONE) {
-		pl->st.no_timestamp++;
-		ts = pl->cur_arrival != DW_MS_NONE ? pl->cur_arrival :
-		    pl->clock != DW_MS_NONE ? pl->clock : 0;
-	}
+	if (ts == DW_MS_NONE)		/* only if nothing ever had a time */
+		ts = 0;
 	for (i = 0; i < n; i++) {
 		struct rule	*r = pl->rules->v[pl->cands[i]];
 
@@ -206,6 +203,15 @@ line_slow(struct pipeline *pl, const char *p, size_t len)
 	if (rc != PARSE_OK)
 		pl->st.parse_errors[rc]++;
 	rec.app = pl->cur_app;
+	if (rec.ts == DW_MS_NONE && rec.kind != KIND_PG_CONT &&
+	    rec.kind != KIND_PG_CHUNK) {
+		/* No timestamp: the record is at its arrival (in a replay,
+		 * the event clock), fixed now, not when the assembler lets
+		 * it go. */
+		pl->st.no_timestamp++;
+		rec.ts = pl->cur_arrival != DW_MS_NONE ? pl->cur_arrival :
+		    pl->clock != DW_MS_NONE ? pl->clock : pl->asm_clock;
+	}
 	/*
 	 * The assembler waits for the rest of a record by event time, so
 	 * an old log piped in fast joins exactly as its replay does; live,

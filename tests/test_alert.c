@@ -115,13 +115,14 @@ test_alert_threshold_for_and_resolve(void **state)
 	assert_int_equal(r.ev[0].at, 32000);
 	assert_string_equal(r.ev[0].label, "u1");
 	assert_string_equal(r.ev[0].summary, "u1: 3 in 1m");
-	/* The first hit (bucket [0,1s)) leaves at 60 s: 2 < 3, resolved. */
-	alert_advance(e, 59999);
+	/* The first hit (bucket [0,1s)) leaves once it is at least 60 s
+	 * old, at 61 s: 2 < 3, resolved. */
+	alert_advance(e, 60999);
 	assert_int_equal(r.n, 1);
 	alert_advance(e, 3600000);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.ev[1].status, ALERT_RESOLVED);
-	assert_int_equal(r.ev[1].at, 60000);
+	assert_int_equal(r.ev[1].at, 61000);
 	assert_int_equal(r.ev[1].starts_at, 32000);
 	assert_string_equal(r.ev[0].fp, r.ev[1].fp);
 	assert_int_equal(alert_engine_stats(e)->keys, 0);	/* reclaimed */
@@ -207,10 +208,12 @@ test_alert_value_aggregate(void **state)
 	hit(e, rs, "", 6000.5, 2000);
 	assert_int_equal(r.n, 1);
 	assert_true(r.ev[0].value == 6000.5);
-	alert_advance(e, 62000);		/* 6000.5 leaves at 62 s */
+	alert_advance(e, 62999);
+	assert_int_equal(r.n, 1);
+	alert_advance(e, 63000);		/* 6000.5 leaves at 63 s */
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.ev[1].status, ALERT_RESOLVED);
-	assert_int_equal(r.ev[1].at, 62000);
+	assert_int_equal(r.ev[1].at, 63000);
 	alert_engine_free(e);
 	rules_free(rs);
 }

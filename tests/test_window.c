@@ -15,17 +15,19 @@ test_window_shape(void **state)
 	struct window_shape	s;
 
 	(void)state;
+	/* span / 60 per bucket (at least 1 s), plus one bucket so a hit
+	 * counts until it is at least the span old */
 	window_shape_init(&s, 60000, 0, 0);
 	assert_int_equal(s.bucket_ms, 1000);
-	assert_int_equal(s.nbuckets, 60);
+	assert_int_equal(s.nbuckets, 61);
 	window_shape_init(&s, 3600000, 0, 0);
 	assert_int_equal(s.bucket_ms, 60000);
-	assert_int_equal(s.nbuckets, 60);
+	assert_int_equal(s.nbuckets, 61);
 	window_shape_init(&s, 500, 0, 0);
 	assert_int_equal(s.bucket_ms, 500);
-	assert_int_equal(s.nbuckets, 1);
+	assert_int_equal(s.nbuckets, 2);
 	window_shape_init(&s, 10000, 0, 0);
-	assert_int_equal(s.nbuckets, 10);
+	assert_int_equal(s.nbuckets, 11);
 }
 
 static void
@@ -44,14 +46,17 @@ test_window_count_expires_exactly(void **state)
 	window_advance(&w, &s, 30500);
 	assert_int_equal(window_add(&w, &s, 30500, 0), 0);
 	assert_int_equal(w.count, 2);
-	/* The hit of bucket [1s,2s) leaves when the window reaches 61s. */
-	assert_int_equal(window_next_expiry(&w, &s), 61000);
-	window_advance(&w, &s, 60999);
+	/* The hit of bucket [1s,2s) leaves once all of its bucket is at
+	 * least 60 s old: at 62 s. */
+	assert_int_equal(window_next_expiry(&w, &s), 62000);
+	window_advance(&w, &s, 61999);
 	assert_int_equal(w.count, 2);
-	window_advance(&w, &s, 61000);
+	window_advance(&w, &s, 62000);
 	assert_int_equal(w.count, 1);
-	assert_int_equal(window_next_expiry(&w, &s), 90000);
-	window_advance(&w, &s, 90000);
+	assert_int_equal(window_next_expiry(&w, &s), 91000);
+	window_advance(&w, &s, 90999);
+	assert_int_equal(w.count, 1);
+	window_advance(&w, &s, 91000);
 	assert_int_equal(w.count, 0);
 	assert_true(window_next_expiry(&w, &s) == DW_MS_NONE);
 	free(mem);
@@ -72,14 +77,17 @@ test_window_late_hits_and_jump(void **state)
 	assert_int_equal(window_add(&w, &s, 100000, 5), 0);
 	/* Out of order but inside the window: counted in its bucket. */
 	assert_int_equal(window_add(&w, &s, 95000, 7), 0);
-	/* Older than the window: refused. */
-	assert_int_equal(window_add(&w, &s, 90000, 1), -1);
+	/* Less than the span old (its bucket reaches 90.999 s): counted;
+	 * a whole bucket older than the span: refused. */
+	assert_int_equal(window_add(&w, &s, 89999, 1), -1);
 	assert_int_equal(w.count, 2);
 	assert_true(fabs(w.sum - 12) < 1e-9);
 	assert_true(window_min(&w, &s) == 5);
 	assert_true(window_max(&w, &s) == 7);
-	/* The 95 s hit leaves first. */
-	window_advance(&w, &s, 105000);
+	/* The 95 s hit leaves first, when its bucket is all 10 s old. */
+	window_advance(&w, &s, 105999);
+	assert_int_equal(w.count, 2);
+	window_advance(&w, &s, 106000);
 	assert_int_equal(w.count, 1);
 	assert_true(window_max(&w, &s) == 5);
 	/* A jump far ahead clears everything at once. */

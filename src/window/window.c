@@ -28,7 +28,10 @@ window_shape_init(struct window_shape *s, dw_ms span, int want_values,
 		b = 1;
 	s->span = span;
 	s->bucket_ms = b;
-	s->nbuckets = (int)((span + b - 1) / b);
+	/* One bucket more than the span needs: a match stays counted until
+	 * it is at least span old (a window never undercounts; it may hold
+	 * a match up to one bucket longer). */
+	s->nbuckets = (int)((span + b - 1) / b) + 1;
 	s->want_values = want_values || want_minmax;
 	s->want_minmax = want_minmax;
 }
