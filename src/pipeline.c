@@ -16,6 +16,7 @@
 #endif
 
 #include "alert/alert.h"
+#include "core/log.h"
 #include "core/metrics.h"
 #include "match/match.h"
 #include "match/prefilter.h"
@@ -38,6 +39,7 @@ struct pipeline {
 	dw_ms			 cur_arrival;
 
 	int			 prev_slow;	/* last line was parsed */
+	struct log_limiter	 late_warn;
 
 	/* the assembler's clock: event time of the newest parsed line */
 	dw_ms			 asm_clock;
@@ -171,6 +173,12 @@ on_record(void *arg, const struct log_record *rec)
 		if (pl->clock != DW_MS_NONE &&
 		    ts < pl->clock - pl->conf.lateness) {
 			pl->st.late_dropped++;
+			log_ratelimited(&pl->late_warn, pl->cur_arrival !=
+			    DW_MS_NONE ? pl->cur_arrival : ts, 60000,
+			    "rule %s: match %lld s older than the event clock "
+			    "dropped (limits.lateness); an old log? use "
+			    "drainwatch replay", r->name,
+			    (long long)((pl->clock - ts) / 1000));
 			continue;
 		}
 		r->matches++;
@@ -520,8 +528,8 @@ pipeline_restore(struct pipeline *pl, const cJSON *root, int *skipped)
 	int		 n;
 
 	n = alert_engine_restore(pl->alerts, root, skipped);
-	if (n < 0)
-		return -1;
+	if (n <= 0)
+		return n;
 	pl->clock = alert_now(pl->alerts);
 	if (pl->clock != DW_MS_NONE && cJSON_IsNumber(wall))
 		pl->last_match_wall = (dw_ms)wall->valuedouble;

@@ -1211,9 +1211,13 @@ alert_engine_restore(struct alert_engine *e, const cJSON *root, int *skipped)
 	if (jnum(root, "version", 0) != 1)
 		return -1;
 	clock = jnum(root, "clock", -1);
+	keys = cJSON_GetObjectItemCaseSensitive(root, "keys");
+	/* A clock alone is not worth restoring: it would only make older
+	 * input late. It comes back with the keys it belongs to. */
+	if (cJSON_GetArraySize(keys) == 0)
+		return 0;
 	if (clock >= 0 && (e->now == DW_MS_NONE || (dw_ms)clock > e->now))
 		e->now = (dw_ms)clock;
-	keys = cJSON_GetObjectItemCaseSensitive(root, "keys");
 	max = cJSON_GetArraySize(keys);
 	restored = calloc((size_t)max + 1, sizeof(*restored));
 	if (restored == NULL)
