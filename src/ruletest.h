@@ -6,7 +6,7 @@
  * pipeline in replay mode, feeds its input lines at their virtual
  * times, lets time run to run_until and compares the matches and the
  * exact sequence of alert events with what it expects. Syntax in
- * docs/rules.md. Not a pipeline stage: a tool on top of it.
+ * README.md ("Rules"). Not a pipeline stage: a tool on top of it.
  */
 #ifndef DW_RULETEST_H
 #define DW_RULETEST_H

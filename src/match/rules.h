@@ -6,7 +6,7 @@
  * Vectorscan prefilter database for all of them (prefilter.h). All
  * memory of a rule set is allocated here, at load time; matching a
  * record (match.h) only reads it and reuses each rule's match data.
- * The syntax is documented in docs/rules.md.
+ * The syntax is documented in README.md ("Rules").
  */
 #ifndef DW_RULES_H
 #define DW_RULES_H

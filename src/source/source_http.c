@@ -626,7 +626,7 @@ http_conf_check(const struct http_conf *hc, const char *file,
 
 /* Status codes counted one by one; others go to "other". */
 static const unsigned int counted_status[] = {
-	200, 204, 400, 401, 403, 404, 405, 413, 429, 500, 503
+	200, 400, 401, 403, 404, 405, 413, 422, 429, 500, 503
 };
 #define NSTATUS		(DW_NELEM(counted_status) + 1)
 

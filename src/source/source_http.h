@@ -11,7 +11,7 @@
  * too large) and 503 when we are overloaded (logplex retries). Resent
  * frames are recognised by (Logplex-Drain-Token, Logplex-Frame-Id)
  * (dedup.h). GET /healthz and GET /metrics are served too.
- * Responses and their meaning for logplex: docs/drain.md.
+ * Responses and their meaning for logplex: README.md ("Heroku drains").
  *
  * Threads: libmicrohttpd's thread pool calls the handlers; they share
  * only the ingest queue, the dedup set (each with a mutex) and atomic
