@@ -6,6 +6,7 @@
  * Dropping ^ $ \A \Z \z \G only widens what a pattern accepts, which a
  * prefilter may do; PCRE2 then confirms on the exact text.
  */
+/* lint: load-time allocation */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

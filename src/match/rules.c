@@ -5,6 +5,7 @@
  * problem is reported with its location and loading goes on, so one
  * `drainwatch check` lists all mistakes of all files.
  */
+/* lint: load-time allocation */
 #include <ctype.h>
 #include <glob.h>
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /*
  * template.c - rule summary/description templates, see template.h.
  */
+/* lint: load-time allocation */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
