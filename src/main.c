@@ -164,6 +164,17 @@ agent_feed(void *arg, const char *lines, size_t len)
 /* What an agent is loaded for. */
 enum agent_mode { MODE_RUN, MODE_REPLAY, MODE_CHECK };
 
+static void
+sink_conf_for(const struct dw_config *cfg, const struct opts *o,
+    enum agent_mode mode, struct sink_set_conf *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->dry_run = o->dry_run;
+	sc->send = mode == MODE_RUN || (mode == MODE_REPLAY && o->send);
+	sc->skip_console = mode == MODE_REPLAY;
+	sc->state_dir = cfg->state_dir;
+}
+
 /* Load config, rules and sinks. Returns the number of errors. */
 static int
 agent_load(struct agent *a, const struct opts *o, enum agent_mode mode,
@@ -188,11 +199,7 @@ agent_load(struct agent *a, const struct opts *o, enum agent_mode mode,
 	    a->cfg.nrule_paths, dg);
 	if (dg->nerrors == 0 && rules_finish(a->rules, dg) == -1)
 		return dg->nerrors > 0 ? dg->nerrors : ++dg->nerrors;
-	memset(&sc, 0, sizeof(sc));
-	sc.dry_run = o->dry_run;
-	sc.send = mode == MODE_RUN || (mode == MODE_REPLAY && o->send);
-	sc.skip_console = mode == MODE_REPLAY;
-	sc.state_dir = a->cfg.state_dir;
+	sink_conf_for(&a->cfg, o, mode, &sc);
 	a->sinks = sink_set_new(a->cfg.sinks, a->cfg.routes, a->cfg.file, &sc,
 	    dg);
 	if (a->sinks == NULL && dg->nerrors == 0)
@@ -599,10 +606,12 @@ static volatile sig_atomic_t	 reload_failed;	/* 1: last one rejected */
 static void
 agent_reload(struct agent *a, const struct opts *o)
 {
-	struct dw_config	 nc;
+	struct dw_config	 nc, oldcfg;
 	struct diag		 dg;
+	struct sink_set_conf	 sc;
+	struct sink_set		*ns;
 	struct rules		*nr = NULL, *old;
-	int			 i, kept = 0, removed = 0;
+	int			 i, kept = 0, removed = 0, sinks_changed = 0;
 
 	log_info("reload: reading %s", a->cfg.file);
 	diag_init(&dg, stderr);
@@ -618,6 +627,17 @@ agent_reload(struct agent *a, const struct opts *o)
 			    dg.nerrors == 0)
 				dg.nerrors++;
 		}
+	}
+	if (dg.nerrors == 0 &&
+	    (ynode_hash(nc.sinks) != ynode_hash(a->cfg.sinks) ||
+	    ynode_hash(nc.routes) != ynode_hash(a->cfg.routes))) {
+		/* Check the new sinks and routes without starting them. */
+		sinks_changed = 1;
+		sink_conf_for(&nc, o, MODE_CHECK, &sc);
+		ns = sink_set_new(nc.sinks, nc.routes, nc.file, &sc, &dg);
+		if (ns == NULL && dg.nerrors == 0)
+			dg.nerrors++;
+		sink_set_free(ns);
 	}
 	if (dg.nerrors > 0 || pipeline_reload(a->pl, nr) == -1) {
 		log_warnx("reload rejected: %d error(s) (listed above); the "
@@ -641,7 +661,43 @@ agent_reload(struct agent *a, const struct opts *o)
 	rules_free(old);
 	log_info("reload: %d rules loaded: %d unchanged (state kept), %d new "
 	    "or changed, %d removed", nr->n, kept, nr->n - kept, removed);
-	config_free(&nc);
+	if (sinks_changed) {
+		/*
+		 * New sinks: the old set hands what it has not delivered to
+		 * its outbox on disk (same state_dir, same sink names: the new
+		 * set takes it over), then the new set starts.
+		 */
+		(void)sink_set_drain(a->sinks, wall_ms() + 2000);
+		sink_set_free(a->sinks);
+		a->sinks = NULL;
+		sink_conf_for(&nc, o, MODE_RUN, &sc);
+		diag_init(&dg, stderr);
+		ns = sink_set_new(nc.sinks, nc.routes, nc.file, &sc, &dg);
+		if (ns != NULL) {
+			a->sinks = ns;
+			/* The sinks may keep pointers into the document: the
+			 * new configuration becomes the agent's. Parser,
+			 * listener and limits settings still need a restart. */
+			oldcfg = a->cfg;
+			a->cfg = nc;
+			memcpy(&a->cfg.pg_prefix, &oldcfg.pg_prefix,
+			    sizeof(a->cfg.pg_prefix));
+			a->cfg.has_pg_prefix = oldcfg.has_pg_prefix;
+			config_free(&oldcfg);
+			log_info("reload: sinks and routes replaced (%d sinks)",
+			    sink_set_count(a->sinks));
+		} else {
+			log_warnx("reload: the new sinks did not start; keeping "
+			    "the previous ones");
+			sink_conf_for(&a->cfg, o, MODE_RUN, &sc);
+			a->sinks = sink_set_new(a->cfg.sinks, a->cfg.routes,
+			    a->cfg.file, &sc, &dg);
+			if (a->sinks == NULL)
+				fatalx("reload: cannot restart any sink");
+			config_free(&nc);
+		}
+	} else
+		config_free(&nc);
 	reload_failed = 0;
 	reload_done++;
 }

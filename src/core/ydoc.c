@@ -433,6 +433,30 @@ ydoc_free(struct ydoc *doc)
 	memset(doc, 0, sizeof(*doc));
 }
 
+static uint64_t
+ynode_hash_from(const struct ynode *n, uint64_t h)
+{
+	int	i;
+
+	h = (h ^ (uint64_t)n->type) * 0x100000001b3ULL;
+	if (n->type == YN_SCALAR)
+		for (size_t k = 0; k <= n->len; k++)
+			h = (h ^ (unsigned char)n->str[k]) * 0x100000001b3ULL;
+	for (i = 0; i < n->nitems; i++)
+		h = ynode_hash_from(n->items[i], h);
+	for (i = 0; i < n->npairs; i++) {
+		h = ynode_hash_from(n->pairs[i].key, h);
+		h = ynode_hash_from(n->pairs[i].value, h);
+	}
+	return h;
+}
+
+uint64_t
+ynode_hash(const struct ynode *n)
+{
+	return n == NULL ? 0 : ynode_hash_from(n, 0xcbf29ce484222325ULL);
+}
+
 struct ynode *
 ynode_get(const struct ynode *map, const char *key)
 {

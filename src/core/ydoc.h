@@ -59,6 +59,10 @@ int	ydoc_load_string(struct ydoc *, const char *name, const char *text,
 	    size_t len, int flags, struct diag *);
 void	ydoc_free(struct ydoc *);
 
+/* Hash of a node tree (types, keys, values in order); NULL hashes too.
+ * Equal trees hash equal: a reload tells changed sections by it. */
+uint64_t	 ynode_hash(const struct ynode *);
+
 /* Value of key in a mapping, or NULL. */
 struct ynode	*ynode_get(const struct ynode *map, const char *key);
 const char	*ynode_type_name(enum ynode_type);

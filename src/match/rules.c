@@ -651,26 +651,6 @@ rule_read_threshold(struct rule *r, const struct rule_conf *c,
 	return 0;
 }
 
-/* FNV-1a over a node tree: types, keys and values in order. */
-static uint64_t
-ynode_hash(const struct ynode *n, uint64_t h)
-{
-	int	i;
-
-	h = (h ^ (uint64_t)n->type) * 0x100000001b3ULL;
-	if (n->type == YN_SCALAR) {
-		for (size_t k = 0; k <= n->len; k++)
-			h = (h ^ (unsigned char)n->str[k]) * 0x100000001b3ULL;
-	}
-	for (i = 0; i < n->nitems; i++)
-		h = ynode_hash(n->items[i], h);
-	for (i = 0; i < n->npairs; i++) {
-		h = ynode_hash(n->pairs[i].key, h);
-		h = ynode_hash(n->pairs[i].value, h);
-	}
-	return h;
-}
-
 static void
 rule_load_one(struct rules *rs, const struct ynode *map, const char *file,
     struct diag *dg)
@@ -722,7 +702,7 @@ rule_load_one(struct rules *rs, const struct ynode *map, const char *file,
 	c.description = NULL;
 	r->file = strdup(file);
 	r->line = map->line;
-	r->def_hash = ynode_hash(map, 0xcbf29ce484222325ULL);
+	r->def_hash = ynode_hash(map);
 	r->pattern = c.pattern;
 	c.pattern = NULL;
 	r->caseless = c.caseless;
