@@ -600,8 +600,9 @@ static volatile sig_atomic_t	 reload_failed;	/* 1: last one rejected */
  * SIGHUP: re-read agent.yaml and every rule file. A configuration with
  * errors is rejected (errors logged) and the running one stays. Rules
  * whose definition did not change keep their windows and alerts;
- * removed or changed rules resolve their firing alerts. Sinks, routes,
- * the listener and limits are read at start only (logged when changed).
+ * removed or changed rules resolve their firing alerts. Changed sinks
+ * and routes are checked, then replace the running ones. The listener,
+ * parsers and limits are read at start only.
  */
 static void
 agent_reload(struct agent *a, const struct opts *o)
