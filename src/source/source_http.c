@@ -7,13 +7,15 @@
  *   headers  overload? 503+close. GET /healthz, /metrics. Path known?
  *            POST? auth (401) and token allow-list (403) before a byte
  *            of the body is looked at; Content-Length > max_body: 413;
- *            Frame-Id seen: read and drop the body, then 200 (Content-Length: 0); Frame-Id
- *            in flight: 503; reserve the body's memory or 503.
+ *            Frame-Id seen: read and drop the body, then 200 with
+ *            Content-Length: 0; Frame-Id in flight: 503; reserve the
+ *            body's memory or 503.
  *   chunks   fed to the framer; each message becomes a line of the
  *            request's batch.
  *   end      no frame at all in a non-empty body: 400 (it can never
- *            succeed). Else push the batch (all or nothing): 200 with Content-Length: 0, or
- *            503 + Retry-After when the queue is full.
+ *            succeed). Else push the batch (all or nothing): 200 with
+ *            Content-Length: 0, or 503 + Retry-After when the queue is
+ *            full.
  *
  * Status policy follows logplex (formats.md §1.4): any 4xx but 429
  * drops the frame for good, so 4xx only where a retry cannot help.

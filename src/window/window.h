@@ -6,8 +6,9 @@
  * buckets (span / WINDOW_BUCKETS, at least 1 s, never longer than the
  * span), plus one: a hit counts until it is at least span_ms old, and
  * leaves at most one bucket later. Adding a hit and reading count and
- * sum are O(1); min and max scan the ring (WINDOW_BUCKETS + 1). Time only moves forward
- * through window_advance(); hits older than the window are refused.
+ * sum are O(1); min and max scan the ring (WINDOW_BUCKETS + 1). Time
+ * only moves forward through window_advance(); hits older than the
+ * window are refused.
  * The bucket arrays are one block allocated by window_init() and never
  * resized.
  */
