@@ -8,7 +8,7 @@ set -e
 [ "${DRAINWATCH_SKIP_DEPS:-0}" = 1 ] && exit 0
 PKGS="build-essential pkg-config libpcre2-dev libyaml-dev libcjson-dev
 libcurl4-openssl-dev libmicrohttpd-dev libvectorscan-dev libcmocka-dev
-clang curl openssl postgresql pgbouncer python3 python3-django
+clang libclang-rt-14-dev curl openssl postgresql pgbouncer python3 python3-django
 python3-psycopg2 gunicorn wrk systemd man-db"
 missing=""
 for p in $PKGS; do
