@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "alert/alert.h"
 #include "core/ydoc.h"
 #include "explain.h"
@@ -411,3 +413,82 @@ explain_box_serve(struct explain_box *b, struct pipeline *pl,
 	pthread_mutex_unlock(&b->mu);
 	free(buf);
 }
+
+/* A reply body, bounded by EXPLAIN_ANSWER_MAX. */
+struct growbuf {
+	char	*p;
+	size_t	 len;
+};
+
+static size_t
+curl_collect(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct growbuf	*g = arg;
+	size_t		 n = size * nmemb;
+	char		*np;
+
+	if (g->len + n > EXPLAIN_ANSWER_MAX)
+		return 0;
+	np = realloc(g->p, g->len + n + 1);
+	if (np == NULL)
+		return 0;
+	memcpy(np + g->len, data, n);
+	g->p = np;
+	g->len += n;
+	g->p[g->len] = '\0';
+	return n;
+}
+
+int
+explain_remote(const char *base, const char *question, FILE *out)
+{
+	CURL		*c;
+	struct growbuf	 g = { NULL, 0 };
+	const char	*user = getenv("DRAINWATCH_USER");
+	const char	*pass = getenv("DRAINWATCH_PASSWORD");
+	char		 url[1024], userpwd[512];
+	long		 code = 0;
+	CURLcode	 cc;
+	int		 rc = -1;
+
+	if (base != NULL)
+		snprintf(url, sizeof(url), "%s/-/explain", base);
+	else if (getenv("DRAINWATCH_URL") != NULL)
+		snprintf(url, sizeof(url), "%s/-/explain",
+		    getenv("DRAINWATCH_URL"));
+	else
+		snprintf(url, sizeof(url), "http://127.0.0.1:%s/-/explain",
+		    getenv("PORT") != NULL ? getenv("PORT") : "8080");
+	c = curl_easy_init();
+	if (c == NULL)
+		return -1;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, question);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (getenv("DRAINWATCH_CACERT") != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("DRAINWATCH_CACERT"));
+	if (user != NULL && pass != NULL) {
+		snprintf(userpwd, sizeof(userpwd), "%s:%s", user, pass);
+		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK)
+		fprintf(stderr, "drainwatch explain: cannot reach the agent at "
+		    "%s: %s (is it running with a drain endpoint? --url)\n",
+		    url, curl_easy_strerror(cc));
+	else if (code == 401)
+		fprintf(stderr, "drainwatch explain: 401: set DRAINWATCH_USER "
+		    "and DRAINWATCH_PASSWORD\n");
+	else {
+		if (g.p != NULL)
+			fputs(g.p, out);
+		rc = code == 200 ? 0 : -1;
+	}
+	free(g.p);
+	curl_easy_cleanup(c);
+	return rc;
+}
+

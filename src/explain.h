@@ -16,6 +16,8 @@
 #ifndef DW_EXPLAIN_H
 #define DW_EXPLAIN_H
 
+#include <stdio.h>
+
 #include "dw.h"
 #include "parse/parse.h"
 
@@ -32,6 +34,14 @@ struct rules;
  */
 int	explain_answer(struct pipeline *, const struct parse_conf *,
 	    const char *question, char *buf, size_t n);
+
+/*
+ * Ask a running agent (its listener at base, e.g. "http://127.0.0.1:8080";
+ * NULL: $DRAINWATCH_URL, else 127.0.0.1 on $PORT or 8080) with
+ * POST /-/explain, credentials from DRAINWATCH_USER/DRAINWATCH_PASSWORD,
+ * and print the answer to out. 0, or -1 (reason on stderr).
+ */
+int	explain_remote(const char *base, const char *question, FILE *out);
 
 struct explain_box;
 

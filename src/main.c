@@ -29,11 +29,10 @@
 #include "core/log.h"
 #include "match/rules.h"
 #include "pipeline.h"
-#include <curl/curl.h>
-
 #include "core/metrics.h"
 #include "explain.h"
 #include "ruletest.h"
+#include "state.h"
 #include "sink/sink.h"
 #include "source/ingest.h"
 #include "source/source_http.h"
@@ -492,106 +491,6 @@ cmd_replay(const struct opts *o)
 	return rc;
 }
 
-/* Alert state file inside state_dir, and its bound. */
-#define STATE_FILE		"alerts.json"
-#define STATE_FILE_MAX_BYTES	(64 * 1024 * 1024)
-/* A saved event clock further ahead of the wall clock than this (ms)
- * is not trusted. */
-#define STATE_FUTURE_MAX_MS	(10 * 60 * 1000)
-
-/* Load state_dir/alerts.json if there is one (live mode only). */
-static void
-state_load(struct agent *a)
-{
-	char	 path[4096], *text = NULL;
-	FILE	*f;
-	long	 len;
-	cJSON	*root;
-	const cJSON *clock;
-	int	 n, skipped = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, STATE_FILE);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
-	    len < STATE_FILE_MAX_BYTES && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = malloc((size_t)len + 1)) != NULL &&
-	    fread(text, 1, (size_t)len, f) == (size_t)len) {
-		text[len] = '\0';
-		root = cJSON_Parse(text);
-		clock = cJSON_GetObjectItemCaseSensitive(root, "clock");
-		if (cJSON_IsNumber(clock) && clock->valuedouble >
-		    (double)(wall_ms() + STATE_FUTURE_MAX_MS)) {
-			/* Saved by a replay-like run of future-dated logs:
-			 * its clock would make every live line late. */
-			log_warnx("%s: saved event clock is in the future; "
-			    "alert state ignored", path);
-			cJSON_Delete(root);
-			root = NULL;
-			n = 0;
-		} else
-			n = root != NULL ? pipeline_restore(a->pl, root,
-			    &skipped) : -1;
-		if (n < 0)
-			log_warnx("%s: unreadable alert state, starting afresh",
-			    path);
-		else if (n > 0 || skipped > 0)
-			log_info("restored %d alert key(s) from %s (%d of "
-			    "changed or removed rules dropped)", n, path,
-			    skipped);
-		cJSON_Delete(root);
-	}
-	free(text);
-	fclose(f);
-}
-
-/* Write the alert state atomically: temp file, fsync, rename. */
-static void
-state_save(struct agent *a)
-{
-	char	 path[4096], tmp[4200], *text;
-	cJSON	*root;
-	FILE	*f;
-	int	 ok = 0;
-
-	root = pipeline_snapshot(a->pl, wall_ms());
-	text = root != NULL ? cJSON_PrintUnformatted(root) : NULL;
-	cJSON_Delete(root);
-	if (text == NULL)
-		return;
-	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, STATE_FILE);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (f != NULL) {
-		ok = fputs(text, f) >= 0 && fflush(f) == 0 &&
-		    fsync(fileno(f)) == 0;
-		ok = fclose(f) == 0 && ok;
-	}
-	if (!ok || rename(tmp, path) == -1)
-		log_warn("cannot save alert state to %s", path);
-	free(text);
-}
-
-/* mkdir -p for the state directory. */
-static int
-state_dir_make(const char *dir)
-{
-	char	p[4096], *s;
-
-	snprintf(p, sizeof(p), "%s", dir);
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		(void)mkdir(p, 0700);
-		*s = '/';
-	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /* Results of the last reload, for POST /-/reload (read by HTTP threads). */
 static volatile sig_atomic_t	 reload_done;	/* bumped after each */
 static volatile sig_atomic_t	 reload_failed;	/* 1: last one rejected */
@@ -850,7 +749,7 @@ cmd_run(const struct opts *o)
 	}
 	if (state_dir_make(a.cfg.state_dir) == -1)
 		log_warn("state directory %s", a.cfg.state_dir);
-	state_load(&a);
+	state_load(a.pl, a.cfg.state_dir, wall_ms());
 	saved_version = pipeline_state_version(a.pl);
 	if (have_http) {
 		m = metrics_new();
@@ -934,7 +833,7 @@ cmd_run(const struct opts *o)
 		if (pipeline_state_version(a.pl) != saved_version &&
 		    (alert_engine_stats(pipeline_alerts(a.pl))->seq !=
 		    saved_seq || now - last_save >= 1000)) {
-			state_save(&a);
+			state_save(a.pl, a.cfg.state_dir, wall_ms());
 			saved_version = pipeline_state_version(a.pl);
 			saved_seq = alert_engine_stats(
 			    pipeline_alerts(a.pl))->seq;
@@ -948,7 +847,7 @@ cmd_run(const struct opts *o)
 		ingest_drain_all(q, agent_feed_app, &a);
 	}
 	pipeline_finish(a.pl);
-	state_save(&a);
+	state_save(a.pl, a.cfg.state_dir, wall_ms());
 	log_info("stopping: %llu lines, %llu alerts fired",
 	    (unsigned long long)pipeline_stats(a.pl)->lines,
 	    (unsigned long long)alert_engine_stats(
@@ -981,84 +880,6 @@ replay_quietly(struct agent *a, char **files, int n)
 	return rc;
 }
 
-struct growbuf {
-	char	*p;
-	size_t	 len;
-};
-
-static size_t
-curl_collect(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct growbuf	*g = arg;
-	size_t		 n = size * nmemb;
-	char		*np;
-
-	if (g->len + n > EXPLAIN_ANSWER_MAX)
-		return 0;
-	np = realloc(g->p, g->len + n + 1);
-	if (np == NULL)
-		return 0;
-	memcpy(np + g->len, data, n);
-	g->p = np;
-	g->len += n;
-	g->p[g->len] = '\0';
-	return n;
-}
-
-/* Ask a running agent over its listener: POST /-/explain. */
-static int
-explain_remote(const struct opts *o, const char *question)
-{
-	CURL		*c;
-	struct growbuf	 g = { NULL, 0 };
-	const char	*user = getenv("DRAINWATCH_USER");
-	const char	*pass = getenv("DRAINWATCH_PASSWORD");
-	char		 url[1024], userpwd[512];
-	long		 code = 0;
-	CURLcode	 cc;
-	int		 rc = EXIT_FAILED;
-
-	if (o->url != NULL)
-		snprintf(url, sizeof(url), "%s/-/explain", o->url);
-	else if (getenv("DRAINWATCH_URL") != NULL)
-		snprintf(url, sizeof(url), "%s/-/explain",
-		    getenv("DRAINWATCH_URL"));
-	else
-		snprintf(url, sizeof(url), "http://127.0.0.1:%s/-/explain",
-		    getenv("PORT") != NULL ? getenv("PORT") : "8080");
-	c = curl_easy_init();
-	if (c == NULL)
-		return EXIT_FAILED;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, question);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-	if (getenv("DRAINWATCH_CACERT") != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("DRAINWATCH_CACERT"));
-	if (user != NULL && pass != NULL) {
-		snprintf(userpwd, sizeof(userpwd), "%s:%s", user, pass);
-		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
-	}
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	if (cc != CURLE_OK)
-		fprintf(stderr, "drainwatch explain: cannot reach the agent at "
-		    "%s: %s (is it running with a drain endpoint? --url)\n",
-		    url, curl_easy_strerror(cc));
-	else if (code == 401)
-		fprintf(stderr, "drainwatch explain: 401: set DRAINWATCH_USER "
-		    "and DRAINWATCH_PASSWORD\n");
-	else {
-		if (g.p != NULL)
-			fputs(g.p, stdout);
-		rc = code == 200 ? EXIT_OK : EXIT_FAILED;
-	}
-	free(g.p);
-	curl_easy_cleanup(c);
-	return rc;
-}
-
 static int
 cmd_explain(const struct opts *o)
 {
@@ -1081,7 +902,8 @@ cmd_explain(const struct opts *o)
 		return EXIT_USAGE;
 	}
 	if (o->line == NULL && o->nreplay == 0)
-		return explain_remote(o, question);
+		return explain_remote(o->url, question, stdout) == 0 ? EXIT_OK :
+		    EXIT_FAILED;
 	diag_init(&dg, stderr);
 	if (agent_load(&a, o, MODE_REPLAY, &dg) > 0) {
 		agent_free(&a);
