@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pipeline.h"
 
 const char config_builtin[] =
     "# built-in configuration: shipped rules, stdin, console sink\n"
@@ -320,4 +321,18 @@ config_free(struct dw_config *c)
 	free(c->file);
 	ydoc_free(&c->doc);
 	memset(c, 0, sizeof(*c));
+}
+
+void
+config_pipeline_conf(const struct dw_config *c, struct pipeline_conf *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	pc->parse.pg_prefix = c->has_pg_prefix ? &c->pg_prefix : NULL;
+	pc->parse.default_tz_min = c->tz_min;
+	pc->assemble_slots = (int)c->multiline_slots;
+	pc->assemble_max_bytes = c->multiline_max_bytes;
+	pc->assemble_timeout = c->multiline_timeout;
+	pc->lateness = c->lateness;
+	pc->keys_per_rule = (int)c->keys_per_rule;
+	pc->repeat_interval = c->repeat_interval;
 }

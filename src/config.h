@@ -50,6 +50,13 @@ struct dw_config {
 	enum log_format		 log_format;
 };
 
+struct pipeline_conf;
+
+/* The pipeline settings the configuration makes (parsers, limits,
+ * repeat interval); callbacks and mode are the caller's. The parse
+ * settings point into c, which must outlive the pipeline. */
+void	config_pipeline_conf(const struct dw_config *c, struct pipeline_conf *);
+
 /* The configuration used when no file is given and none is found. */
 extern const char config_builtin[];
 

@@ -205,16 +205,8 @@ agent_load(struct agent *a, const struct opts *o, enum agent_mode mode,
 		dg->nerrors++;
 	if (dg->nerrors > 0)
 		return dg->nerrors;
-	memset(&pc, 0, sizeof(pc));
-	pc.parse.pg_prefix = a->cfg.has_pg_prefix ? &a->cfg.pg_prefix : NULL;
-	pc.parse.default_tz_min = a->cfg.tz_min;
+	config_pipeline_conf(&a->cfg, &pc);
 	a->pconf = pc.parse;
-	pc.assemble_slots = (int)a->cfg.multiline_slots;
-	pc.assemble_max_bytes = a->cfg.multiline_max_bytes;
-	pc.assemble_timeout = a->cfg.multiline_timeout;
-	pc.lateness = a->cfg.lateness;
-	pc.keys_per_rule = (int)a->cfg.keys_per_rule;
-	pc.repeat_interval = a->cfg.repeat_interval;
 	pc.replay = replay;
 	pc.on_alert = agent_on_alert;
 	pc.on_alert_arg = a;

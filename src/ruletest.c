@@ -330,12 +330,7 @@ run_one(struct ttest *t, struct rules *rs, const struct dw_config *cfg)
 	memset(&c, 0, sizeof(c));
 	c.ev = calloc(RULETEST_EVENTS_MAX, sizeof(*c.ev));
 	c.matches = calloc((size_t)rs->n + 1, sizeof(*c.matches));
-	memset(&pc, 0, sizeof(pc));
-	pc.parse.pg_prefix = cfg->has_pg_prefix ? &cfg->pg_prefix : NULL;
-	pc.parse.default_tz_min = cfg->tz_min;
-	pc.lateness = cfg->lateness;
-	pc.keys_per_rule = (int)cfg->keys_per_rule;
-	pc.repeat_interval = cfg->repeat_interval;
+	config_pipeline_conf(cfg, &pc);		/* the agent's limits */
 	pc.replay = 1;
 	pc.on_alert = collect_alert;
 	pc.on_alert_arg = &c;

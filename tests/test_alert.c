@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rules_fixture.h"
+
 #include "alert/alert.h"
 #include "match/rules.h"
 
@@ -51,22 +53,6 @@ on_alert(void *arg, const struct alert_event *e)
 	r->n++;
 }
 
-static struct rules *
-load(const char *yaml)
-{
-	struct ydoc	 doc;
-	struct diag	 dg;
-	struct rules	*rs = rules_new();
-
-	diag_init(&dg, stderr);
-	assert_int_equal(ydoc_load_string(&doc, "t.yaml", yaml, strlen(yaml),
-	    YDOC_ENV, &dg), 0);
-	assert_int_equal(rules_load_doc(rs, &doc, &dg), 0);
-	assert_int_equal(rules_finish(rs, &dg), 0);
-	ydoc_free(&doc);
-	return rs;
-}
-
 static struct alert_engine *
 engine(struct rules *rs, struct rec *r, dw_ms repeat, int keys)
 {
@@ -93,7 +79,7 @@ test_alert_threshold_for_and_resolve(void **state)
 	struct rec		 r;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: t\n"
 	    "    pattern: 'role \"(?<role>[^\"]+)\"'\n"
 	    "    window: 1m\n"
@@ -138,7 +124,7 @@ test_alert_pending_cancelled(void **state)
 	struct rec		 r;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: t\n"
 	    "    pattern: x(?<k>.)\n"
 	    "    window: 10s\n"
@@ -163,7 +149,7 @@ test_alert_groups_and_repeat(void **state)
 	struct rec		 r;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: t\n"
 	    "    pattern: x(?<k>.)\n"
 	    "    window: 5m\n");
@@ -194,7 +180,7 @@ test_alert_value_aggregate(void **state)
 	struct rec		 r;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: t\n"
 	    "    pattern: 'duration: (?<ms>[0-9.]+)'\n"
 	    "    value: ms\n"
@@ -226,7 +212,7 @@ test_alert_key_cap_overflow(void **state)
 	struct rec		 r;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: t\n"
 	    "    pattern: x(?<k>.)\n"
 	    "    threshold: 100\n");
@@ -249,7 +235,7 @@ test_alert_absent(void **state)
 	struct rec		 r;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: silent\n"
 	    "    pattern: '(?<app>\\w+) says'\n"
 	    "    absent: 10m\n");

@@ -9,25 +9,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rules_fixture.h"
+
 #include "match/match.h"
 #include "match/rules.h"
 #include "match/template.h"
-
-static struct rules *
-load(const char *yaml)
-{
-	struct ydoc	 doc;
-	struct diag	 dg;
-	struct rules	*rs = rules_new();
-
-	diag_init(&dg, stderr);
-	assert_int_equal(ydoc_load_string(&doc, "t.yaml", yaml, strlen(yaml),
-	    0, &dg), 0);
-	assert_int_equal(rules_load_doc(rs, &doc, &dg), 0);
-	assert_int_equal(rules_finish(rs, &dg), 0);
-	ydoc_free(&doc);
-	return rs;
-}
 
 static void
 test_match_glob(void **state)
@@ -49,7 +35,7 @@ test_match_filters_captures_values(void **state)
 	struct match_result	 res;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: slow\n"
 	    "    pattern: 'duration: (?<ms>[0-9.]+) ms'\n"
 	    "    condition: ms > 2000\n"

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rules_fixture.h"
+
 #include "alert/alert.h"
 #include "match/rules.h"
 #include "pipeline.h"
@@ -81,17 +83,7 @@ static const char rules_yaml[] =
 static struct rules *
 load_rules(void)
 {
-	struct ydoc	 doc;
-	struct diag	 dg;
-	struct rules	*rs = rules_new();
-
-	diag_init(&dg, stderr);
-	assert_int_equal(ydoc_load_string(&doc, "t.yaml", rules_yaml,
-	    strlen(rules_yaml), 0, &dg), 0);
-	assert_int_equal(rules_load_doc(rs, &doc, &dg), 0);
-	assert_int_equal(rules_finish(rs, &dg), 0);
-	ydoc_free(&doc);
-	return rs;
+	return rules_from_yaml(rules_yaml);
 }
 
 static struct pipeline *

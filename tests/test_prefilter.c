@@ -8,24 +8,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "rules_fixture.h"
+
 #include "match/prefilter.h"
 #include "match/rules.h"
-
-static struct rules *
-load(const char *yaml)
-{
-	struct ydoc	 doc;
-	struct diag	 dg;
-	struct rules	*rs = rules_new();
-
-	diag_init(&dg, stderr);
-	assert_int_equal(ydoc_load_string(&doc, "t.yaml", yaml, strlen(yaml),
-	    0, &dg), 0);
-	assert_int_equal(rules_load_doc(rs, &doc, &dg), 0);
-	assert_int_equal(rules_finish(rs, &dg), 0);
-	ydoc_free(&doc);
-	return rs;
-}
 
 static void
 test_prefilter_strip_anchors(void **state)
@@ -60,7 +46,7 @@ test_prefilter_block_lines(void **state)
 	size_t		 n, all_from;
 
 	(void)state;
-	rs = load("rules:\n  - name: r\n    pattern: '^FATAL:  too many .*$'\n");
+	rs = rules_from_yaml("rules:\n  - name: r\n    pattern: '^FATAL:  too many .*$'\n");
 	n = prefilter_scan_block(rs->pf, buf, strlen(buf), starts, 16,
 	    &all_from);
 	assert_int_equal(all_from, strlen(buf));
@@ -86,7 +72,7 @@ test_prefilter_text_candidates(void **state)
 	int		 c[8], n;
 
 	(void)state;
-	rs = load("rules:\n"
+	rs = rules_from_yaml("rules:\n"
 	    "  - name: a\n    pattern: 'alpha (?<x>\\d+)'\n"
 	    "  - name: b\n    pattern: 'beta'\n"
 	    "  - name: c\n    pattern: 'x\\Ky'\n");	/* \K: unfiltered */
