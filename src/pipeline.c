@@ -40,6 +40,7 @@ struct pipeline {
 
 	int			 prev_slow;	/* last line was parsed */
 	struct log_limiter	 late_warn;
+	struct log_limiter	 parse_warn;
 
 	/* the assembler's clock: event time of the newest parsed line */
 	dw_ms			 asm_clock;
@@ -208,8 +209,16 @@ line_slow(struct pipeline *pl, const char *p, size_t len)
 	}
 	pl->cur_line = p;
 	rc = parse_line(&rec, dw_str_make(p, len), &pl->conf.parse);
-	if (rc != PARSE_OK)
+	if (rc != PARSE_OK) {
+		/* Kept as plain text, counted by cause; said at most once a
+		 * minute (without the line: it may hold anything). */
 		pl->st.parse_errors[rc]++;
+		log_ratelimited(&pl->parse_warn, pl->cur_arrival !=
+		    DW_MS_NONE ? pl->cur_arrival : pl->asm_clock, 60000,
+		    "a line broke its format (%s), kept as plain text; %llu "
+		    "so far (drainwatch_parse_errors_total)", parse_rc_name(rc),
+		    (unsigned long long)pl->st.parse_errors[rc]);
+	}
 	rec.app = pl->cur_app;
 	if (rec.ts == DW_MS_NONE && rec.kind != KIND_PG_CONT &&
 	    rec.kind != KIND_PG_CHUNK) {
