@@ -255,7 +255,8 @@ explain_line(struct pipeline *pl, const struct parse_conf *pc,
 			;
 		oprintf(o, "rule %s: ", r->name);
 		if (j == ncand) {
-			oprintf(o, "no: the prefilter found no possible match\n");
+			oprintf(o, "no: the prefilter found no possible "
+			    "match\n");
 			continue;
 		}
 		mrc = match_rule(r, &rec, &res);
@@ -468,7 +469,8 @@ explain_remote(const char *base, const char *question, FILE *out)
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
 	if (getenv("DRAINWATCH_CACERT") != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, getenv("DRAINWATCH_CACERT"));
+		curl_easy_setopt(c, CURLOPT_CAINFO,
+		    getenv("DRAINWATCH_CACERT"));
 	if (user != NULL && pass != NULL) {
 		snprintf(userpwd, sizeof(userpwd), "%s:%s", user, pass);
 		curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
@@ -491,4 +493,3 @@ explain_remote(const char *base, const char *question, FILE *out)
 	curl_easy_cleanup(c);
 	return rc;
 }
-

@@ -383,9 +383,10 @@ replay_mapped(struct agent *a, const char *map, size_t size)
 			    REPLAY_CHUNK_BYTES;
 			if (nl == NULL) {
 				/* a line longer than a chunk: up to its end */
-				nl = memchr(map + off + n, '\n', size - off - n);
-				n = nl != NULL ? (size_t)(nl - (map + off)) + 1 :
-				    size - off;
+				nl = memchr(map + off + n, '\n',
+				    size - off - n);
+				n = nl != NULL ?
+				    (size_t)(nl - (map + off)) + 1 : size - off;
 			}
 		}
 		agent_feed(a, map + off, n);
@@ -579,8 +580,8 @@ agent_reload(struct agent *a, const struct opts *o)
 			log_info("reload: sinks and routes replaced (%d sinks)",
 			    sink_set_count(a->sinks));
 		} else {
-			log_warnx("reload: the new sinks did not start; keeping "
-			    "the previous ones");
+			log_warnx("reload: the new sinks did not start; "
+			    "keeping the previous ones");
 			sink_conf_for(&a->cfg, o, MODE_RUN, &sc);
 			a->sinks = sink_set_new(a->cfg.sinks, a->cfg.routes,
 			    a->cfg.file, &sc, &dg);

@@ -30,7 +30,8 @@ struct pipeline {
 	struct assembler	*asm_;
 	struct alert_engine	*alerts;
 	struct pipeline_stats	 st;
-	uint32_t		*hit_ends;	/* PREFILTER_HITS_MAX line starts */
+	uint32_t		*hit_ends;	/* starts of hit lines, at most
+						   PREFILTER_HITS_MAX */
 	int			*cands;		/* RULES_MAX */
 
 	/* the current line, to tell pass-through records from joined */

@@ -132,7 +132,8 @@ feed_input(struct ttest *t, struct pipeline *pl, const struct ynode *input)
 		for (k = 0; k < it->npairs; k++) {
 			const char	*key = it->pairs[k].key->str;
 
-			if (strcmp(key, "line") != 0 && strcmp(key, "at") != 0 &&
+			if (strcmp(key, "line") != 0 &&
+			    strcmp(key, "at") != 0 &&
 			    strcmp(key, "repeat") != 0 &&
 			    strcmp(key, "every") != 0)
 				tfail(t, it->pairs[k].key, "unknown key \"%s\" "
@@ -177,10 +178,11 @@ check_matches(struct ttest *t, const struct rules *rs,
 		return;
 	}
 	for (i = 0; i < m->npairs; i++) {
-		const struct rule	*r = rules_find(rs, m->pairs[i].key->str);
+		const struct rule	*r;
 		char			*end;
 		long long		 want;
 
+		r = rules_find(rs, m->pairs[i].key->str);
 		if (r == NULL) {
 			tfail(t, m->pairs[i].key, "no rule \"%s\" in this file",
 			    m->pairs[i].key->str);
@@ -241,7 +243,8 @@ check_one_alert(struct ttest *t, const struct ynode *exp,
 
 			if (strcmp(v->str, st) != 0 && !(ev->reminder &&
 			    strcmp(v->str, "firing") == 0))
-				tfail(t, v, "expected %s, got %s", v->str, desc);
+				tfail(t, v, "expected %s, got %s", v->str,
+				    desc);
 		} else if (strcmp(key, "at") == 0) {
 			dw_ms	want;
 
@@ -420,7 +423,8 @@ ruletest_run_file(const char *path, const struct dw_config *cfg, FILE *out,
 		t.node = tests->items[i];
 		t.out = out;
 		t.name = "(unnamed)";
-		parse_timestamp(DW_STR_LIT(RULETEST_START_DEFAULT), &t.start, 0);
+		parse_timestamp(DW_STR_LIT(RULETEST_START_DEFAULT), &t.start,
+		    0);
 		if (t.node->type != YN_MAP) {
 			tfail(&t, t.node, "a test must be a mapping");
 		} else {

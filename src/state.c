@@ -106,4 +106,3 @@ state_dir_make(const char *dir)
 		return -1;
 	return 0;
 }
-

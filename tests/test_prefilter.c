@@ -46,7 +46,8 @@ test_prefilter_block_lines(void **state)
 	size_t		 n, all_from;
 
 	(void)state;
-	rs = rules_from_yaml("rules:\n  - name: r\n    pattern: '^FATAL:  too many .*$'\n");
+	rs = rules_from_yaml("rules:\n  - name: r\n"
+	    "    pattern: '^FATAL:  too many .*$'\n");
 	n = prefilter_scan_block(rs->pf, buf, strlen(buf), starts, 16,
 	    &all_from);
 	assert_int_equal(all_from, strlen(buf));

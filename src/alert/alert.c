@@ -929,8 +929,8 @@ key_next_what(const struct alert_engine *e, const struct akey *k)
 		return "oldest match leaves the window: resolves unless the "
 		    "condition still holds";
 	if (k->state == AS_PENDING)
-		return "oldest match leaves the window: pending ends unless the "
-		    "condition still holds";
+		return "oldest match leaves the window: pending ends unless "
+		    "the condition still holds";
 	return "oldest match leaves the window";
 }
 
@@ -946,8 +946,8 @@ key_view(struct alert_engine *e, struct akey *k, struct alert_key_view *v)
 	n = key_values(k, vals, ALERT_LABELS_MAX);
 	for (i = 0; i < n && i < r->ngroup; i++) {
 		v->label_names[i] = r->group[i].name;
-		snprintf(v->label_values[i], sizeof(v->label_values[i]), "%.255s",
-		    vals[i]);
+		snprintf(v->label_values[i], sizeof(v->label_values[i]),
+		    "%.255s", vals[i]);
 	}
 	v->nlabels = i;
 	v->state = k->state;

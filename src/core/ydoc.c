@@ -135,7 +135,8 @@ ydoc_substitute(struct ybuild *b, const char *in, size_t inlen, int line,
 			goto fail;
 		}
 		for (size_t k = 0; k < namelen; k++) {
-			if (!isalnum((unsigned char)name[k]) && name[k] != '_') {
+			if (!isalnum((unsigned char)name[k]) &&
+			    name[k] != '_') {
 				diag_error(b->dg, b->file, line, col,
 				    "bad variable name \"%.*s\" in \"${...}\"",
 				    (int)namelen, name);
@@ -150,7 +151,8 @@ ydoc_substitute(struct ybuild *b, const char *in, size_t inlen, int line,
 			val = getenv(vname);
 		}
 		if (val != NULL && *val != '\0') {
-			if (sbuf_append(&out, &len, &cap, val, strlen(val)) == -1)
+			if (sbuf_append(&out, &len, &cap, val,
+			    strlen(val)) == -1)
 				goto fail;
 		} else if (def != NULL) {
 			if (sbuf_append(&out, &len, &cap, def, deflen) == -1)
@@ -554,7 +556,8 @@ ynode_number(const struct ynode *n, const char *file, struct diag *dg,
 int
 ynode_bool(const struct ynode *n, const char *file, struct diag *dg, int *out)
 {
-	static const char *const yes[] = { "true", "yes", "on", "True", "TRUE" };
+	static const char *const yes[] = { "true", "yes", "on", "True",
+	    "TRUE" };
 	static const char *const no[] = { "false", "no", "off", "False",
 	    "FALSE", "" };
 	size_t	i;

@@ -330,7 +330,8 @@ prefilter_build(struct rules *rs, struct diag *dg)
 		struct rule	*r;
 
 		if (bad < 0 || b.ids[bad] >= (unsigned)rs->n) {
-			diag_error(dg, "prefilter", 0, 0, "Vectorscan: %s", err);
+			diag_error(dg, "prefilter", 0, 0, "Vectorscan: %s",
+			    err);
 			goto out;
 		}
 		r = rs->v[b.ids[bad]];

@@ -310,8 +310,9 @@ valid_rule_name(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-' && *s != '.')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '.')
 			return 0;
 	return 1;
 }

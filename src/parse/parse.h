@@ -61,8 +61,8 @@ struct log_record {
 	struct dw_str	 line;		/* the whole record, raw */
 	struct dw_str	 message;	/* what follows the transport header */
 	struct dw_str	 host;		/* syslog HOSTNAME (drains: "host") */
-	struct dw_str	 source;	/* APP-NAME: "app", "heroku", syslog tag */
-	struct dw_str	 process;	/* PROCID: "web.1", "router", "postgres.42" */
+	struct dw_str	 source;	/* APP-NAME: "app", "heroku", tag */
+	struct dw_str	 process;	/* PROCID: "web.1", "postgres.42" */
 	struct dw_str	 app;		/* app label given by the source (drain
 					   token / path mapping); set by caller */
 
@@ -148,7 +148,8 @@ void		 parse_message(struct log_record *rec,
 /* Parse a timestamp at the start of s in any format parse_line knows
  * (RFC 3339 with 0-9 fraction digits and offset; "YYYY-MM-DD hh:mm:ss[.f]
  * [ZONE]"). Returns bytes consumed, 0 if none; *ms set on success. */
-size_t		 parse_timestamp(struct dw_str s, dw_ms *ms, int default_tz_min);
+size_t		 parse_timestamp(struct dw_str s, dw_ms *ms,
+		    int default_tz_min);
 
 /*
  * The pipeline skips lines that no rule's prefilter hits, without
