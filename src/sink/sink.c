@@ -175,8 +175,13 @@ add_sink(struct sink_set *ss, const struct sink_ops *ops, const char *name,
 	s->dlv = ss->dlv;
 	rc = ops->open(s, &sub, file, dg);
 	if (rc == 1) {
-		log_info("sink %s (%s) skipped: its url or key is empty and it "
-		    "is optional", name, ops->type);
+		/* Worth saying when the agent runs; noise for a replay. */
+		if (ss->conf.send)
+			log_info("sink %s (%s) skipped: its url or key is empty "
+			    "and it is optional", name, ops->type);
+		else
+			log_debug("sink %s (%s) skipped: its url or key is "
+			    "empty and it is optional", name, ops->type);
 		ss->skipped[ss->nskipped++] = s->name;
 		s->name = NULL;
 	} else if (rc == 0 && dg->nerrors == before) {
