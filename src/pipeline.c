@@ -42,6 +42,7 @@ struct pipeline {
 	int			 prev_slow;	/* last line was parsed */
 	struct log_limiter	 late_warn;
 	struct log_limiter	 parse_warn;
+	struct log_limiter	 future_warn;
 
 	/* the assembler's clock: event time of the newest parsed line */
 	dw_ms			 asm_clock;
@@ -221,6 +222,17 @@ line_slow(struct pipeline *pl, const char *p, size_t len)
 		    (unsigned long long)pl->st.parse_errors[rc]);
 	}
 	rec.app = pl->cur_app;
+	if (!pl->conf.replay && rec.ts != DW_MS_NONE &&
+	    pl->cur_arrival != DW_MS_NONE &&
+	    rec.ts > pl->cur_arrival + PIPELINE_FUTURE_MAX_MS) {
+		pl->st.future_timestamp++;
+		log_ratelimited(&pl->future_warn, pl->cur_arrival, 60000,
+		    "a line is stamped %lld s ahead of its arrival; its arrival "
+		    "time is used (%llu so far)",
+		    (long long)((rec.ts - pl->cur_arrival) / 1000),
+		    (unsigned long long)pl->st.future_timestamp);
+		rec.ts = pl->cur_arrival;
+	}
 	if (rec.ts == DW_MS_NONE && rec.kind != KIND_PG_CONT &&
 	    rec.kind != KIND_PG_CHUNK) {
 		/* No timestamp: the record is at its arrival (in a replay,
@@ -472,8 +484,11 @@ pipeline_metrics(struct pipeline *pl, char *buf, size_t n)
 	    "Matches older than limits.lateness, not counted.",
 	    pl->st.late_dropped + as->late);
 	COUNTER("drainwatch_records_without_timestamp_total",
-	    "Matched records that used their arrival time.",
+	    "Parsed lines without a timestamp (their arrival time is used).",
 	    pl->st.no_timestamp);
+	COUNTER("drainwatch_future_timestamps_total",
+	    "Live lines stamped over 10 minutes ahead of their arrival "
+	    "(their arrival time is used).", pl->st.future_timestamp);
 	COUNTER("drainwatch_multiline_truncated_total",
 	    "Multi-line records cut at multiline_max_bytes.", ss->truncated);
 	COUNTER("drainwatch_multiline_evicted_total",

@@ -22,6 +22,11 @@
 struct rules;
 struct pipeline;
 
+/* Live mode: a record stamped further ahead of its arrival than this
+ * (ms) is taken at its arrival instead: one wrong clock must not push
+ * the event clock into the future and make every other line late. */
+#define PIPELINE_FUTURE_MAX_MS	(10 * 60 * 1000)
+
 /* Largest block given to one prefilter scan, in bytes. */
 #define PIPELINE_BLOCK_MAX	(4 * 1024 * 1024)
 
@@ -55,6 +60,7 @@ struct pipeline_stats {
 	uint64_t	parse_errors[PARSE_RC_COUNT];
 	uint64_t	late_dropped;	/* older than lateness */
 	uint64_t	no_timestamp;	/* arrival time used */
+	uint64_t	future_timestamp; /* live: stamped ahead, arrival used */
 };
 
 /* rules is borrowed and must outlive the pipeline. NULL on failure. */

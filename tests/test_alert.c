@@ -172,6 +172,34 @@ test_alert_groups_and_repeat(void **state)
 	rules_free(rs);
 }
 
+/* A jump of the clock far ahead (a gap in the log, a far-future stamp)
+ * sends one reminder, not one per missed interval. */
+static void
+test_alert_reminders_after_a_jump(void **state)
+{
+	struct rules		*rs;
+	struct alert_engine	*e;
+	struct rec		 r;
+	dw_ms			 day = 86400000;
+
+	(void)state;
+	rs = rules_from_yaml("rules:\n"
+	    "  - name: t\n"
+	    "    pattern: x(?<k>.)\n"
+	    "    window: 1000d\n");
+	e = engine(rs, &r, 3600000, 100);
+	hit(e, rs, "a", 0, 0);
+	assert_int_equal(r.n, 1);
+	alert_advance(e, 1000 * day + 1);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.ev[1].reminder, 1);
+	assert_int_equal(r.ev[1].at, 1000 * day);	/* the last slot */
+	alert_advance(e, 1000 * day + 3600000);
+	assert_int_equal(r.n, 3);			/* then on schedule */
+	alert_engine_free(e);
+	rules_free(rs);
+}
+
 static void
 test_alert_value_aggregate(void **state)
 {
@@ -267,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_alert_threshold_for_and_resolve),
 		cmocka_unit_test(test_alert_pending_cancelled),
 		cmocka_unit_test(test_alert_groups_and_repeat),
+		cmocka_unit_test(test_alert_reminders_after_a_jump),
 		cmocka_unit_test(test_alert_value_aggregate),
 		cmocka_unit_test(test_alert_key_cap_overflow),
 		cmocka_unit_test(test_alert_absent),

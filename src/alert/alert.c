@@ -64,6 +64,7 @@ struct alert_engine {
 	struct akey		**heap;
 	size_t			 nheap, capheap;
 	dw_ms			 now;
+	dw_ms			 target;	/* what alert_advance() runs to */
 	uint64_t		 serial;
 	uint64_t		 version;	/* state changes */
 	struct alert_stats	 st;
@@ -369,6 +370,7 @@ alert_engine_new(struct rules *rules, const struct alert_conf *conf)
 	if (e->conf.keys_per_rule <= 0)
 		e->conf.keys_per_rule = ALERT_KEYS_PER_RULE_DEFAULT;
 	e->now = DW_MS_NONE;
+	e->target = DW_MS_NONE;
 	e->nrules = rules->n;
 	e->rst = calloc((size_t)rules->n + 1, sizeof(*e->rst));
 	if (e->rst == NULL) {
@@ -790,9 +792,18 @@ key_eval(struct alert_engine *e, struct akey *k, dw_ms t)
 			key_set_state(e, k, AS_INACTIVE);
 			k->firing_since = DW_MS_NONE;
 		} else if (repeat > 0 && t >= k->last_notify + repeat) {
+			/*
+			 * Due. When the clock jumps far ahead (a gap in the log,
+			 * a far-future timestamp) only the last reminder of the
+			 * jump is sent, not one per missed interval.
+			 */
 			k->last_notify = t;
-			e->st.reminders++;
-			key_emit(e, k, ALERT_FIRING, 1, t);
+			if (e->target == DW_MS_NONE || t + repeat > e->target) {
+				e->st.reminders++;
+				key_emit(e, k, ALERT_FIRING, 1, t);
+			} else
+				k->last_notify = t + ((e->target - t) / repeat - 1) *
+				    repeat;
 		}
 		break;
 	}
@@ -827,6 +838,7 @@ alert_advance(struct alert_engine *e, dw_ms now)
 {
 	if (e->now != DW_MS_NONE && now < e->now)
 		return;
+	e->target = now;
 	while (e->nheap > 0 && e->heap[0]->due <= now) {
 		struct akey	*k = e->heap[0];
 		dw_ms		 t = k->due;
@@ -838,6 +850,7 @@ alert_advance(struct alert_engine *e, dw_ms now)
 		key_eval(e, k, t);
 	}
 	e->now = now;
+	e->target = DW_MS_NONE;
 }
 
 static void
