@@ -465,11 +465,7 @@ pipeline_metrics(struct pipeline *pl, char *buf, size_t n)
 
 	metrics_buf_init(&mb, buf, n);
 #define COUNTER(name, help, v)						\
-	do {								\
-		metrics_buf_family(&mb, name, "counter", help);		\
-		metrics_buf_printf(&mb, "%s %llu\n", name,		\
-		    (unsigned long long)(v));				\
-	} while (0)
+	metrics_buf_counter(&mb, name, "counter", help, (uint64_t)(v))
 	COUNTER("drainwatch_lines_total", "Physical log lines read.",
 	    pl->st.lines);
 	COUNTER("drainwatch_bytes_total", "Log bytes read.", pl->st.bytes);

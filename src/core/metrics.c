@@ -87,6 +87,14 @@ metrics_buf_family(struct metrics_buf *b, const char *name, const char *type,
 }
 
 void
+metrics_buf_counter(struct metrics_buf *b, const char *name,
+    const char *type, const char *help, uint64_t v)
+{
+	metrics_buf_family(b, name, type, help);
+	metrics_buf_printf(b, "%s %llu\n", name, (unsigned long long)v);
+}
+
+void
 metrics_buf_label(struct metrics_buf *b, const char *s, size_t len)
 {
 	size_t	i;

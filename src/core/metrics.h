@@ -49,6 +49,9 @@ void	metrics_buf_printf(struct metrics_buf *, const char *, ...)
 /* "# HELP name help\n# TYPE name type\n". */
 void	metrics_buf_family(struct metrics_buf *, const char *name,
 	    const char *type, const char *help);
+/* A family with one unlabelled sample: "name v". */
+void	metrics_buf_counter(struct metrics_buf *, const char *name,
+	    const char *type, const char *help, uint64_t v);
 /* Append s as a label value: \ " and LF escaped (no quotes added). */
 void	metrics_buf_label(struct metrics_buf *, const char *s, size_t len);
 

@@ -165,6 +165,19 @@ heroku_prefix(struct log_record *rec, struct dw_str text,
 }
 
 /* 2012-era Heroku prefix: `[USER ][COLOR] LEVEL:  ` (formats.md §2.1). */
+/* An attachment name ("DATABASE", "HEROKU_POSTGRESQL_YELLOW"), at most
+ * HEROKU_ATTACHMENT_MAX_BYTES; empty if none at the cursor. */
+static struct dw_str
+cur_attachment(struct cursor *c)
+{
+	const char	*w = c->p;
+
+	while (c->p < c->end && (ch_is_alnum(*c->p) || *c->p == '_') &&
+	    c->p - w < HEROKU_ATTACHMENT_MAX_BYTES)
+		c->p++;
+	return cur_since(c, w);
+}
+
 static int
 heroku_prefix_2012(struct log_record *rec, struct dw_str text)
 {
@@ -184,11 +197,7 @@ heroku_prefix_2012(struct log_record *rec, struct dw_str text)
 	}
 	if (cur_byte(&c, '['))
 		return -1;
-	w = c.p;
-	while (c.p < c.end && (ch_is_alnum(*c.p) || *c.p == '_') &&
-	    c.p - w < HEROKU_ATTACHMENT_MAX_BYTES)
-		c.p++;
-	att = cur_since(&c, w);
+	att = cur_attachment(&c);
 	if (att.len == 0 || cur_byte(&c, ']') || cur_byte(&c, ' ') ||
 	    pg_mark_at(c.p, c.end, &lv) == 0)
 		return -1;
@@ -206,17 +215,12 @@ parse_heroku_chunk(struct log_record *rec, const struct parse_conf *conf)
 {
 	struct cursor	c = cur_make(rec->message);
 	struct dw_str	att = DW_STR_NULL, text;
-	const char	*w;
 	int64_t		seq, nr;
 
 	if (cur_byte(&c, '['))
 		return -1;
 	if (!cur_eof(&c) && !ch_is_digit(*c.p)) {
-		w = c.p;
-		while (c.p < c.end && (ch_is_alnum(*c.p) || *c.p == '_') &&
-		    c.p - w < HEROKU_ATTACHMENT_MAX_BYTES)
-			c.p++;
-		att = cur_since(&c, w);
+		att = cur_attachment(&c);
 		if (att.len == 0 || cur_byte(&c, ']') || cur_byte(&c, ' ') ||
 		    cur_byte(&c, '['))
 			return -1;

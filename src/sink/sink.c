@@ -16,13 +16,13 @@
  * event into their queue: only alert transitions get here).
  */
 #include <fnmatch.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "sink/delivery.h"
 #include "sink/sink.h"
 
@@ -658,44 +658,13 @@ sink_stats_of(const struct sink *s, struct sink_stats *st)
 	st->failed = __atomic_load_n(&s->refused, __ATOMIC_RELAXED);
 }
 
-/* Bounded appender of whole lines. */
-struct mbuf {
-	char	*p;
-	size_t	 n, len;
-	int	 full;
-};
-
-static void mb_line(struct mbuf *b, const char *fmt, ...) DW_PRINTF(2, 3);
-
-static void
-mb_line(struct mbuf *b, const char *fmt, ...)
-{
-	char	line[512];
-	va_list	ap;
-	int	len;
-
-	if (b->full)
-		return;
-	va_start(ap, fmt);
-	len = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(line) ||
-	    b->len + (size_t)len + 1 > b->n) {
-		b->full = 1;
-		return;
-	}
-	memcpy(b->p + b->len, line, (size_t)len + 1);
-	b->len += (size_t)len;
-}
-
-#define FAMILY(b, name, type, help)					\
-	mb_line(b, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+#define FAMILY(b, name, type, help)	metrics_buf_family(b, name, type, help)
 
 size_t
 sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 {
 	struct sink_stats	 st[SINKS_MAX];
-	struct mbuf		 b = { buf, n, 0, 0 };
+	struct metrics_buf	 b;
 	int			 i, c;
 	static const struct {
 		const char	*name;
@@ -711,7 +680,7 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 
 	if (n == 0)
 		return 0;
-	buf[0] = '\0';
+	metrics_buf_init(&b, buf, n);
 	for (i = 0; i < ss->nsinks; i++)
 		sink_stats_of(ss->sinks[i], &st[i]);
 #define L(s)	(s)->name, (s)->ops->type
@@ -724,7 +693,7 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 
 			if (!st[i].network && c >= 2)
 				continue;
-			mb_line(&b, "drainwatch_notifications_total{sink="
+			metrics_buf_printf(&b, "drainwatch_notifications_total{sink="
 			    "\"%s\",type=\"%s\",outcome=\"%s\"} %llu\n",
 			    L(ss->sinks[i]), outcomes[c].name,
 			    (unsigned long long)*(const uint64_t *)p);
@@ -732,14 +701,14 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 	}
 	FAMILY(&b, "drainwatch_notifications_unrouted_total", "counter",
 	    "Alert events no route matched.");
-	mb_line(&b, "drainwatch_notifications_unrouted_total %llu\n",
+	metrics_buf_printf(&b, "drainwatch_notifications_unrouted_total %llu\n",
 	    (unsigned long long)__atomic_load_n(&ss->unrouted,
 	    __ATOMIC_RELAXED));
 	FAMILY(&b, "drainwatch_notification_requests_total", "counter",
 	    "HTTP requests to network sinks by result class.");
 	for (i = 0; i < ss->nsinks; i++)
 		for (c = 0; st[i].network && c < REQ_CLASS_COUNT; c++)
-			mb_line(&b, "drainwatch_notification_requests_total{"
+			metrics_buf_printf(&b, "drainwatch_notification_requests_total{"
 			    "sink=\"%s\",type=\"%s\",class=\"%s\"} %llu\n",
 			    L(ss->sinks[i]), sink_req_class_names[c],
 			    (unsigned long long)st[i].requests[c]);
@@ -747,7 +716,7 @@ sink_set_metrics(const struct sink_set *ss, char *buf, size_t n)
 	FAMILY(&b, name, type, help);					\
 	for (i = 0; i < ss->nsinks; i++)				\
 		if (st[i].network)					\
-			mb_line(&b, name "{sink=\"%s\",type=\"%s\"} "	\
+			metrics_buf_printf(&b, name "{sink=\"%s\",type=\"%s\"} "	\
 			    fmt "\n", L(ss->sinks[i]), expr)
 	PER_SINK("drainwatch_notification_retries_total", "counter",
 	    "Delivery attempts after the first.", "%llu",

@@ -1784,15 +1784,6 @@ source_http_log_drain_command(const struct source_http *sh)
 	}
 }
 
-/* Append "name{label="value"} n" lines. */
-static void
-put_counter(struct metrics_buf *b, const char *name, const char *type,
-    const char *help, uint64_t v)
-{
-	metrics_buf_family(b, name, type, help);
-	metrics_buf_printf(b, "%s %llu\n", name, (unsigned long long)v);
-}
-
 int
 source_http_metrics(struct source_http *sh, char **out, size_t *len)
 {
@@ -1824,15 +1815,15 @@ source_http_metrics(struct source_http *sh, char **out, size_t *len)
 			    "{code=\"other\"} %llu\n",
 			    (unsigned long long)CNT_GET(sh->c.status[i]));
 	}
-	put_counter(&b, "drainwatch_http_body_bytes_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_body_bytes_total", "counter",
 	    "Request body bytes received on drain paths.",
 	    CNT_GET(sh->c.body_bytes));
-	put_counter(&b, "drainwatch_http_frames_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_frames_total", "counter",
 	    "Logplex frames decoded (RFC 6587 octet counting).",
 	    CNT_GET(sh->c.frames));
-	put_counter(&b, "drainwatch_http_lines_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_lines_total", "counter",
 	    "Lines handed to the pipeline queue.", CNT_GET(sh->c.lines));
-	put_counter(&b, "drainwatch_http_line_bytes_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_line_bytes_total", "counter",
 	    "Bytes of lines handed to the pipeline queue.",
 	    CNT_GET(sh->c.line_bytes));
 	metrics_buf_family(&b, "drainwatch_http_frame_errors_total", "counter",
@@ -1842,18 +1833,18 @@ source_http_metrics(struct source_http *sh, char **out, size_t *len)
 		    "{cause=\"%s\"} %llu\n",
 		    logplex_err_name((enum logplex_err)i),
 		    (unsigned long long)CNT_GET(sh->c.frame_errors[i]));
-	put_counter(&b, "drainwatch_http_skipped_bytes_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_skipped_bytes_total", "counter",
 	    "Body bytes thrown away while resynchronising after a bad "
 	    "frame.", CNT_GET(sh->c.skipped_bytes));
-	put_counter(&b, "drainwatch_http_newlines_replaced_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_newlines_replaced_total", "counter",
 	    "LF or CR inside a message replaced by a space.",
 	    CNT_GET(sh->c.newlines_replaced));
-	put_counter(&b, "drainwatch_http_empty_messages_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_empty_messages_total", "counter",
 	    "Empty logplex messages skipped.", CNT_GET(sh->c.empty_messages));
-	put_counter(&b, "drainwatch_http_duplicate_frames_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_duplicate_frames_total", "counter",
 	    "Requests whose Logplex-Frame-Id was already taken in "
 	    "(acknowledged, not processed).", CNT_GET(sh->c.duplicates));
-	put_counter(&b, "drainwatch_http_untracked_requests_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_untracked_requests_total", "counter",
 	    "Requests without Logplex-Frame-Id (not deduplicated).",
 	    CNT_GET(sh->c.untracked));
 	metrics_buf_family(&b, "drainwatch_http_auth_failures_total",
@@ -1868,43 +1859,43 @@ source_http_metrics(struct source_http *sh, char **out, size_t *len)
 		metrics_buf_printf(&b, "drainwatch_http_rejected_total"
 		    "{reason=\"%s\"} %llu\n", reject_names[i],
 		    (unsigned long long)CNT_GET(sh->c.rejected[i]));
-	put_counter(&b, "drainwatch_http_msg_count_mismatch_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_msg_count_mismatch_total", "counter",
 	    "Requests whose Logplex-Msg-Count differed from the frames "
 	    "found (the frames were kept).",
 	    CNT_GET(sh->c.msg_count_mismatch));
-	put_counter(&b, "drainwatch_http_content_type_other_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_content_type_other_total", "counter",
 	    "Drain requests without Content-Type application/logplex-1.",
 	    CNT_GET(sh->c.content_type_other));
-	put_counter(&b, "drainwatch_http_l10_messages_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_l10_messages_total", "counter",
 	    "Logplex 'Error L10 (output buffer overflow)' messages seen.",
 	    CNT_GET(sh->c.l10_messages));
-	put_counter(&b, "drainwatch_http_upstream_dropped_lines_total",
+	metrics_buf_counter(&b, "drainwatch_http_upstream_dropped_lines_total",
 	    "counter", "Lines logplex reports it dropped before sending "
 	    "(sum over L10 messages).", CNT_GET(sh->c.l10_dropped));
-	put_counter(&b, "drainwatch_http_connections", "gauge",
+	metrics_buf_counter(&b, "drainwatch_http_connections", "gauge",
 	    "Open HTTP connections.", CNT_GET(sh->c.connections));
-	put_counter(&b, "drainwatch_http_connections_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_http_connections_total", "counter",
 	    "HTTP connections accepted.", CNT_GET(sh->c.connections_total));
-	put_counter(&b, "drainwatch_http_inflight_bytes", "gauge",
+	metrics_buf_counter(&b, "drainwatch_http_inflight_bytes", "gauge",
 	    "Memory reserved by request bodies being received.",
 	    CNT_GET(sh->c.inflight_bytes));
-	put_counter(&b, "drainwatch_ingest_queue_bytes", "gauge",
+	metrics_buf_counter(&b, "drainwatch_ingest_queue_bytes", "gauge",
 	    "Bytes waiting in the queue to the pipeline.", is.queued_bytes);
-	put_counter(&b, "drainwatch_ingest_queue_batches", "gauge",
+	metrics_buf_counter(&b, "drainwatch_ingest_queue_batches", "gauge",
 	    "Batches waiting in the queue to the pipeline.",
 	    is.queued_batches);
-	put_counter(&b, "drainwatch_ingest_queue_capacity_bytes", "gauge",
+	metrics_buf_counter(&b, "drainwatch_ingest_queue_capacity_bytes", "gauge",
 	    "Capacity of the queue to the pipeline.", is.capacity_bytes);
-	put_counter(&b, "drainwatch_ingest_queue_peak_bytes", "gauge",
+	metrics_buf_counter(&b, "drainwatch_ingest_queue_peak_bytes", "gauge",
 	    "Highest queue fill seen.", is.peak_bytes);
-	put_counter(&b, "drainwatch_ingest_rejected_lines_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_ingest_rejected_lines_total", "counter",
 	    "Lines of batches refused because the queue was full.",
 	    is.rejected_lines);
-	put_counter(&b, "drainwatch_dedup_entries", "gauge",
+	metrics_buf_counter(&b, "drainwatch_dedup_entries", "gauge",
 	    "Frame ids remembered.", ds.entries);
-	put_counter(&b, "drainwatch_dedup_expired_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_dedup_expired_total", "counter",
 	    "Frame ids forgotten after dedup_window.", ds.expired);
-	put_counter(&b, "drainwatch_dedup_evicted_total", "counter",
+	metrics_buf_counter(&b, "drainwatch_dedup_evicted_total", "counter",
 	    "Frame ids forgotten early because dedup_entries was reached.",
 	    ds.evicted);
 	if (b.truncated)
