@@ -62,6 +62,22 @@ dw_str_eqs(struct dw_str a, struct dw_str b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
+/* FNV-1a, 64 bit: the one hash of identities, keys and cache names.
+ * Start with DW_FNV_OFFSET; chain calls to hash several pieces. */
+#define DW_FNV_OFFSET	0xcbf29ce484222325ULL
+
+static inline uint64_t
+dw_fnv1a(const void *p, size_t n, uint64_t h)
+{
+	const unsigned char	*s = p;
+
+	while (n-- > 0) {
+		h ^= *s++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* Milliseconds since the Unix epoch, UTC. Used for event and wall time. */
 typedef int64_t	dw_ms;
 

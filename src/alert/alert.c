@@ -86,19 +86,6 @@ alert_state_name(enum alert_state s)
 	return "?";
 }
 
-static uint64_t
-fnv1a(const void *p, size_t n, uint64_t h)
-{
-	const unsigned char	*s = p;
-
-	while (n-- > 0) {
-		h ^= *s++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_OFFSET	0xcbf29ce484222325ULL
 
 /* ---- the deadline heap ---- */
 
@@ -312,7 +299,7 @@ static struct akey *
 key_get(struct alert_engine *e, struct rstate *rs, const char *key,
     uint32_t len)
 {
-	uint64_t	 hash = fnv1a(key, len, FNV_OFFSET);
+	uint64_t	 hash = dw_fnv1a(key, len, DW_FNV_OFFSET);
 	struct akey	**slot, *k;
 
 	if (rs->cap != 0) {
@@ -334,8 +321,8 @@ key_get(struct alert_engine *e, struct rstate *rs, const char *key,
 				    sizeof(ALERT_OVERFLOW_VALUE) - 1);
 				o += sizeof(ALERT_OVERFLOW_VALUE) - 1;
 			}
-			rs->overflow_key = key_new(e, rs, fnv1a(ov, o,
-			    FNV_OFFSET), ov, o);
+			rs->overflow_key = key_new(e, rs, dw_fnv1a(ov, o,
+			    DW_FNV_OFFSET), ov, o);
 			if (rs->overflow_key == NULL)
 				return NULL;
 			rs->overflow_key->overflow = 1;
@@ -645,11 +632,11 @@ key_emit(struct alert_engine *e, struct akey *k, enum alert_status status,
 	qsort(ev.labels + 1, (size_t)n - 1, sizeof(ev.labels[0]), label_cmp);
 	ev.nlabels = n;
 
-	h = FNV_OFFSET;
+	h = DW_FNV_OFFSET;
 	o = (size_t)snprintf(identity, sizeof(identity), "%s{", r->name);
 	for (i = 0; i < n; i++) {
-		h = fnv1a(ev.labels[i].name, strlen(ev.labels[i].name) + 1, h);
-		h = fnv1a(ev.labels[i].value, strlen(ev.labels[i].value) + 1,
+		h = dw_fnv1a(ev.labels[i].name, strlen(ev.labels[i].name) + 1, h);
+		h = dw_fnv1a(ev.labels[i].value, strlen(ev.labels[i].value) + 1,
 		    h);
 		if (i > 0 && o < sizeof(identity))
 			o += (size_t)snprintf(identity + o,
@@ -1178,7 +1165,7 @@ key_restore(struct alert_engine *e, const cJSON *o)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "overflow"))) {
 		if (rs->overflow_key != NULL)
 			return NULL;
-		k = key_new(e, rs, fnv1a(key, strlen(key), FNV_OFFSET), key,
+		k = key_new(e, rs, dw_fnv1a(key, strlen(key), DW_FNV_OFFSET), key,
 		    (uint32_t)strlen(key));
 		if (k == NULL)
 			return NULL;

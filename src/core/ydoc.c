@@ -438,12 +438,12 @@ ydoc_free(struct ydoc *doc)
 static uint64_t
 ynode_hash_from(const struct ynode *n, uint64_t h)
 {
-	int	i;
+	unsigned char	type = (unsigned char)n->type;
+	int		i;
 
-	h = (h ^ (uint64_t)n->type) * 0x100000001b3ULL;
+	h = dw_fnv1a(&type, 1, h);
 	if (n->type == YN_SCALAR)
-		for (size_t k = 0; k <= n->len; k++)
-			h = (h ^ (unsigned char)n->str[k]) * 0x100000001b3ULL;
+		h = dw_fnv1a(n->str, n->len + 1, h);	/* with its NUL */
 	for (i = 0; i < n->nitems; i++)
 		h = ynode_hash_from(n->items[i], h);
 	for (i = 0; i < n->npairs; i++) {
@@ -456,7 +456,7 @@ ynode_hash_from(const struct ynode *n, uint64_t h)
 uint64_t
 ynode_hash(const struct ynode *n)
 {
-	return n == NULL ? 0 : ynode_hash_from(n, 0xcbf29ce484222325ULL);
+	return n == NULL ? 0 : ynode_hash_from(n, DW_FNV_OFFSET);
 }
 
 struct ynode *

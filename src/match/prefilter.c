@@ -132,22 +132,15 @@ pf_cache_dir(char *out, size_t n)
 static uint64_t
 pf_hash(const struct pf_build *b)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
 	const char	*v = hs_version();
-	unsigned	i;
+	uint64_t	 h = dw_fnv1a(v, strlen(v) + 1, DW_FNV_OFFSET);
+	unsigned	 i;
 
-#define MIX(p, len) do {						\
-	const unsigned char *m_ = (const unsigned char *)(p);		\
-	for (size_t k_ = 0; k_ < (len); k_++)				\
-		h = (h ^ m_[k_]) * 0x100000001b3ULL;			\
-} while (0)
-	MIX(v, strlen(v) + 1);
 	for (i = 0; i < b->n; i++) {
-		MIX(b->exprs[i], strlen(b->exprs[i]) + 1);
-		MIX(&b->flags[i], sizeof(b->flags[i]));
-		MIX(&b->ids[i], sizeof(b->ids[i]));
+		h = dw_fnv1a(b->exprs[i], strlen(b->exprs[i]) + 1, h);
+		h = dw_fnv1a(&b->flags[i], sizeof(b->flags[i]), h);
+		h = dw_fnv1a(&b->ids[i], sizeof(b->ids[i]), h);
 	}
-#undef MIX
 	return h;
 }
 

@@ -189,20 +189,16 @@ rebase(struct slot *s, const struct log_record *rec, struct dw_str f)
 static uint64_t
 fnv(uint64_t h, struct dw_str s)
 {
-	size_t	i;
+	static const unsigned char	sep = 0xff;	/* field separator */
 
-	for (i = 0; i < s.len; i++) {
-		h ^= (unsigned char)s.p[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= 0xff;			/* field separator */
-	return h * 0x100000001b3ULL;
+	h = dw_fnv1a(s.p, s.len, h);
+	return dw_fnv1a(&sep, 1, h);
 }
 
 static uint64_t
 stream_hash(const struct log_record *r)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
+	uint64_t	h = DW_FNV_OFFSET;
 
 	h = fnv(h, r->app);
 	h = fnv(h, r->host);

@@ -191,13 +191,7 @@ sink_strcut(const char *s, size_t max)
 static uint64_t
 hash_str(const char *s)
 {
-	uint64_t	h = 0xcbf29ce484222325ULL;
-
-	for (; s != NULL && *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return dw_fnv1a(s, s != NULL ? strlen(s) : 0, DW_FNV_OFFSET);
 }
 
 static const char *
